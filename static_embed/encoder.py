@@ -1,0 +1,149 @@
+"""The encoder: texts in, float32 vectors out, for every format.
+
+``tokenize -> drop ids -> look up -> pool -> head -> truncate -> normalize``; each
+stage is its own module and the format-specific behaviour arrives as data in
+the :class:`~static_embed.model_spec.ModelSpec`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._progress import Progress
+from .formats import load_spec
+from .matryoshka import check_truncate_dim, truncate
+from .model_spec import ModelSpec
+from .normalize import l2_normalize
+from .pooling import mean_pool
+from .tokenizer import Tokenizer
+from .tokenizer.tokenizer import check_text
+
+__all__ = ["DEFAULT_MODEL_DIR", "StaticModel", "load"]
+
+DEFAULT_MODEL_DIR = Path(__file__).with_name("default_model")
+DEFAULT_BATCH_SIZE = 1024
+
+
+def load(model: str | os.PathLike[str] | None = None, *, compat: str | None = None,
+         truncate_dim: int | None = None, normalize: bool | None = None, **options: Any) -> StaticModel:
+    """Load a static model from a local folder (``None``: the embedded default model).
+
+    Args:
+        model: a model2vec or sentence-transformers StaticEmbedding folder.
+        compat: ``"model2vec"`` or ``"sentence-transformers"`` to force whose semantics apply;
+            by default a folder follows the library that wrote it (model2vec when both could read it).
+        truncate_dim: Matryoshka dimension to keep by default.
+        normalize: override the format's default L2 normalization.
+        validate: (option) check the table for NaN/infinity at load; default True.
+
+    Raises:
+        FileNotFoundError: the folder does not exist.
+        ModelFormatError: the folder holds no known format, or a file in it is malformed.
+
+    >>> model = load()
+    >>> model.encode(["static embeddings are fast"]).shape
+    (1, 256)
+    """
+    validate = options.pop("validate", True)
+    if options:
+        raise TypeError(f"load() got unexpected keyword argument(s): {', '.join(sorted(options))}")
+    if model is None:
+        model = DEFAULT_MODEL_DIR
+    if not isinstance(model, (str, os.PathLike)):
+        raise TypeError(f"model must be a folder path (str or os.PathLike) or None, got {type(model).__name__}")
+    if normalize is not None and not isinstance(normalize, bool):
+        raise TypeError(f"normalize must be a bool or None, got {type(normalize).__name__}")
+    spec = load_spec(model, compat=compat, validate=bool(validate))
+    return StaticModel(spec, truncate_dim=truncate_dim, normalize=normalize)
+
+
+def _as_text_list(texts: object) -> tuple[list[str], bool]:
+    """Accept a str (single) or a sequence/iterable of str; return (checked list, was_single)."""
+    if isinstance(texts, str):
+        return [check_text(texts, "texts")], True
+    if texts is None or isinstance(texts, (bytes, bytearray, memoryview, Mapping)) or \
+            not isinstance(texts, Iterable):
+        raise TypeError(f"texts must be a str or a sequence of str, got {type(texts).__name__}")
+    if isinstance(texts, np.ndarray):
+        texts = texts.tolist()
+    items = texts if isinstance(texts, list) else list(texts)
+    return [check_text(text, f"texts[{i}]") for i, text in enumerate(items)], False
+
+
+class StaticModel:
+    """A loaded static embedding model; thread-safe for concurrent ``encode`` calls."""
+
+    def __init__(self, spec: ModelSpec, *, truncate_dim: int | None = None, normalize: bool | None = None) -> None:
+        self.spec = spec
+        self.truncate_dim = check_truncate_dim(truncate_dim, spec.table.dim)
+        self.normalize = spec.normalize if normalize is None else normalize
+
+    def __repr__(self) -> str:
+        return (f"StaticModel(path={self.spec.path!r}, format={self.spec.format!r}, compat={self.spec.compat!r}, "
+                f"dim={self.dim}, normalize={self.normalize})")
+
+    @property
+    def dim(self) -> int:
+        """Output dimension (after the load-time Matryoshka truncation, if any)."""
+        return self.truncate_dim or self.spec.table.dim
+
+    @property
+    def tokenizer(self) -> Tokenizer:
+        return self.spec.tokenizer
+
+    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        """The ids pooled for each text, after the format's character cut and dropped ids."""
+        spec = self.spec
+        if spec.char_limit is not None:
+            limit = spec.char_limit
+            texts = [text[:limit] for text in texts]
+        id_lists = spec.tokenizer.encode_batch(list(texts))
+        if spec.drop_ids:
+            drop = spec.drop_ids
+            id_lists = [[i for i in ids if i not in drop] for ids in id_lists]
+        return id_lists
+
+    def encode(self, texts: str | Sequence[str], *, normalize: bool | None = None,
+               truncate_dim: int | None = None, batch_size: int = DEFAULT_BATCH_SIZE,
+               show_progress_bar: bool = False) -> np.ndarray:
+        """Embed ``texts``: a str gives shape ``(dim,)``, a sequence ``(n, dim)``, always float32.
+
+        Args:
+            texts: one str, or a sequence of str (a non-str item raises ``TypeError`` naming its index).
+            normalize: L2-normalize (default: the model's setting); zero vectors stay zero.
+            truncate_dim: keep the first ``truncate_dim`` dimensions, before normalizing.
+            batch_size: texts per batch; results do not depend on it.
+            show_progress_bar: draw progress on stderr.
+        """
+        text_list, single = _as_text_list(texts)
+        if type(batch_size) is not int:
+            raise TypeError(f"batch_size must be an int, got {type(batch_size).__name__}")
+        if batch_size <= 0:
+            raise ValueError(f"batch_size must be positive, got {batch_size}")
+        if normalize is not None and not isinstance(normalize, bool):
+            raise TypeError(f"normalize must be a bool or None, got {type(normalize).__name__}")
+        out_dim = check_truncate_dim(truncate_dim, self.dim) or self.dim
+        do_normalize = self.normalize if normalize is None else normalize
+
+        out = np.empty((len(text_list), out_dim), dtype=np.float32)
+        progress = Progress(len(text_list), enabled=show_progress_bar)
+        for start in range(0, len(text_list), batch_size):
+            batch = text_list[start:start + batch_size]
+            out[start:start + len(batch)] = self._encode_batch(batch, out_dim, do_normalize)
+            progress.update(len(batch))
+        if show_progress_bar:
+            progress.close()
+        return out[0] if single else out
+
+    def _encode_batch(self, texts: list[str], out_dim: int, do_normalize: bool) -> np.ndarray:
+        spec = self.spec
+        pooled = mean_pool(self.tokenize(texts), spec.table.rows, spec.table.dim)
+        if spec.head is not None:
+            pooled = spec.head.apply(pooled)
+        vectors = truncate(pooled, out_dim)
+        return l2_normalize(vectors) if do_normalize else vectors

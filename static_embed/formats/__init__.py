@@ -1,0 +1,52 @@
+"""Model formats: recognise a folder and describe it as a :class:`~static_embed.model_spec.ModelSpec`.
+
+One module per published format. A folder written by model2vec also carries a
+``modules.json`` that sentence-transformers reads, and the two libraries give
+different vectors for it; such a folder follows model2vec unless
+``compat="sentence-transformers"`` is asked for.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..errors import ModelFormatError
+from ..model_spec import ModelSpec
+from . import model2vec, sentence_transformers
+
+__all__ = ["COMPAT_CHOICES", "load_spec"]
+
+COMPAT_CHOICES = ("model2vec", "sentence-transformers")
+
+
+def load_spec(folder: str | os.PathLike[str], *, compat: str | None = None, validate: bool = True) -> ModelSpec:
+    """Detect the format of ``folder`` and load it with the semantics of ``compat`` (default: its own)."""
+    if compat is not None and compat not in COMPAT_CHOICES:
+        raise ValueError(f"compat must be one of {COMPAT_CHOICES} or None, got {compat!r}")
+    folder = os.fspath(folder)
+    if not os.path.exists(folder):
+        raise FileNotFoundError(f"model folder not found: {folder}")
+    if not os.path.isdir(folder):
+        raise ModelFormatError(f"{folder}: expected a model folder, got a file")
+
+    m2v_layout = model2vec.find_layout(folder)
+    st_layout = sentence_transformers.find_layout(folder)
+    if compat is None:
+        compat = "model2vec" if m2v_layout is not None or st_layout is None else "sentence-transformers"
+
+    if compat == "model2vec":
+        if m2v_layout is not None:
+            return model2vec.load(folder, m2v_layout, validate=validate)
+        if st_layout is not None:  # model2vec also reads sentence-transformers folders
+            return model2vec.load(folder, st_layout.as_model2vec_layout(), validate=validate,
+                                  layout_format="sentence-transformers")
+    else:
+        if st_layout is not None:
+            return sentence_transformers.load(folder, st_layout, validate=validate)
+        if m2v_layout is not None:
+            return sentence_transformers.load(folder, sentence_transformers.layout_from_model2vec(m2v_layout),
+                                              validate=validate, layout_format="model2vec")
+    raise ModelFormatError(
+        f"{folder}: no known static-model layout found. Tried: model2vec (config.json + model.safetensors + "
+        "tokenizer.json), sentence-transformers StaticEmbedding (modules.json listing a StaticEmbedding "
+        "module at the root or in a subfolder such as 0_StaticEmbedding/)")

@@ -1,0 +1,105 @@
+"""Tokenizer models: turn one pre-tokenized word into ids.
+
+Each model validates its ``tokenizer.json`` entry at load, so a broken file fails
+when it is opened rather than at the first unusual word (the reference only
+notices a missing unknown token when it first needs it).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import TokenizerConfigError, UnsupportedFeatureError
+
+__all__ = ["Model", "WordPiece", "build_model"]
+
+
+class Model:
+    """Base class: ``tokenize(word) -> ids``; ``vocab`` maps token strings to ids."""
+
+    vocab: dict[str, int]
+    unk_id: int | None
+
+    def tokenize(self, word: str) -> list[int]:
+        raise NotImplementedError
+
+
+class WordPiece(Model):
+    """Greedy longest-match-first; a word with any unmatched position becomes one unknown token."""
+
+    def __init__(self, vocab: dict[str, int], *, unk_token: str, continuing_subword_prefix: str = "##",
+                 max_input_chars_per_word: int = 100) -> None:
+        self.vocab = vocab
+        self.unk_token = unk_token
+        self.unk_id = vocab[unk_token]
+        self.prefix = continuing_subword_prefix
+        self.max_input_chars_per_word = max_input_chars_per_word
+        prefix_len = len(continuing_subword_prefix)
+        self._max_piece_chars = max(
+            (len(tok) - prefix_len if tok.startswith(continuing_subword_prefix) else len(tok) for tok in vocab),
+            default=1,
+        )
+
+    def tokenize(self, word: str) -> list[int]:
+        length = len(word)
+        if length > self.max_input_chars_per_word:
+            return [self.unk_id]
+        vocab = self.vocab
+        ids: list[int] = []
+        start = 0
+        while start < length:
+            end = min(length, start + self._max_piece_chars)
+            found = None
+            while end > start:
+                piece = word[start:end] if start == 0 else self.prefix + word[start:end]
+                found = vocab.get(piece)
+                if found is not None:
+                    break
+                end -= 1
+            if found is None:
+                return [self.unk_id]
+            ids.append(found)
+            start = end
+        return ids
+
+
+def _vocab_dict(raw: Any, path: str) -> dict[str, int]:
+    if not isinstance(raw, dict) or not raw:
+        raise TokenizerConfigError(f"{path} must be a non-empty object mapping tokens to ids")
+    for token, index in raw.items():
+        if type(index) is not int or index < 0:
+            raise TokenizerConfigError(f"{path}[{token!r}] must be a non-negative integer id, got {index!r}")
+    return raw
+
+
+def _string(spec: dict[str, Any], key: str, path: str, default: Any = ...) -> str:
+    value = spec.get(key, default)
+    if value is ...:
+        raise TokenizerConfigError(f"{path}.{key} is missing")
+    if not isinstance(value, str):
+        raise TokenizerConfigError(f"{path}.{key} must be a string, got {value!r}")
+    return value
+
+
+def build_model(spec: Any, path: str = "model") -> Model:
+    """Build the model from its ``tokenizer.json`` entry; ``path`` names it in errors."""
+    if not isinstance(spec, dict):
+        raise TokenizerConfigError(f"{path} must be an object, got {type(spec).__name__}")
+    kind = spec.get("type")
+    if kind is None and "continuing_subword_prefix" in spec and isinstance(spec.get("vocab"), dict) \
+            and "merges" not in spec:
+        kind = "WordPiece"  # old files omit the tag; serde tries each variant
+    if kind == "WordPiece":
+        vocab = _vocab_dict(spec.get("vocab"), f"{path}.vocab")
+        unk_token = _string(spec, "unk_token", path)
+        if unk_token not in vocab:
+            raise TokenizerConfigError(f"{path}.unk_token {unk_token!r} is not in the vocabulary")
+        limit = spec.get("max_input_chars_per_word", 100)
+        if type(limit) is not int or limit < 0:
+            raise TokenizerConfigError(f"{path}.max_input_chars_per_word must be a non-negative integer")
+        return WordPiece(vocab, unk_token=unk_token,
+                         continuing_subword_prefix=_string(spec, "continuing_subword_prefix", path, "##"),
+                         max_input_chars_per_word=limit)
+    if not isinstance(kind, str):
+        raise TokenizerConfigError(f"{path}.type is missing or not a string")
+    raise UnsupportedFeatureError(f"{path}.type {kind!r} is not supported by the pure-Python tokenizer yet")

@@ -1,0 +1,103 @@
+"""Pre-tokenizers: split normalized text into the words the model sees.
+
+``splits_on_whitespace`` marks pre-tokenizers whose first step drops whitespace
+and never joins across it; together with a per-character normalizer it lets the
+tokenizer memoize whole raw words exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from ..errors import TokenizerConfigError, UnsupportedFeatureError
+from . import _unicode_data, unicode
+
+__all__ = ["PreTokenizer", "BertPreTokenizer", "WhitespaceSplit", "Sequence", "build_pre_tokenizer",
+           "whitespace_splitter"]
+
+
+@lru_cache(maxsize=1)
+def whitespace_splitter() -> re.Pattern[str]:
+    """Runs of Rust ``char::is_whitespace`` characters (Python's ``str.split`` differs: it splits on \\x1c)."""
+    return re.compile(f"[{unicode.char_class_pattern(_unicode_data.RUST_WHITESPACE_RANGES)}]+")
+
+
+@lru_cache(maxsize=1)
+def _punctuation_splitter() -> re.Pattern[str]:
+    punct = unicode.char_class_pattern(_unicode_data.BERT_PUNCTUATION_RANGES)
+    return re.compile(f"[{punct}]|[^{punct}]+")
+
+
+class PreTokenizer:
+    """Base class: ``split(text) -> list of words``."""
+
+    splits_on_whitespace: bool = False
+
+    def split(self, text: str) -> list[str]:
+        raise NotImplementedError
+
+
+class WhitespaceSplit(PreTokenizer):
+    """Split on whitespace and drop it."""
+
+    splits_on_whitespace = True
+
+    def split(self, text: str) -> list[str]:
+        return [word for word in whitespace_splitter().split(text) if word]
+
+
+class BertPreTokenizer(PreTokenizer):
+    """Split on whitespace, then isolate every punctuation character."""
+
+    splits_on_whitespace = True
+
+    def split(self, text: str) -> list[str]:
+        pieces: list[str] = []
+        punctuation = _punctuation_splitter()
+        for word in whitespace_splitter().split(text):
+            if word:
+                pieces.extend(punctuation.findall(word))
+        return pieces
+
+
+class Sequence(PreTokenizer):
+    """Apply pre-tokenizers in order, each on the pieces of the previous one."""
+
+    def __init__(self, pre_tokenizers: list[PreTokenizer]) -> None:
+        self.pre_tokenizers = pre_tokenizers
+        self.splits_on_whitespace = bool(pre_tokenizers) and pre_tokenizers[0].splits_on_whitespace
+
+    def split(self, text: str) -> list[str]:
+        pieces = [text]
+        for pre_tokenizer in self.pre_tokenizers:
+            pieces = [out for piece in pieces for out in pre_tokenizer.split(piece)]
+        return pieces
+
+
+def build_pre_tokenizer(spec: Any, path: str = "pre_tokenizer") -> PreTokenizer | None:
+    """Build a pre-tokenizer from its ``tokenizer.json`` entry; ``path`` names it in errors."""
+    if spec is None:
+        return None
+    if not isinstance(spec, dict):
+        raise TokenizerConfigError(f"{path} must be an object or null, got {type(spec).__name__}")
+    kind = spec.get("type")
+    if kind == "BertPreTokenizer":
+        return BertPreTokenizer()
+    if kind == "WhitespaceSplit":
+        return WhitespaceSplit()
+    if kind == "Sequence":
+        items = spec.get("pretokenizers")
+        if not isinstance(items, list):
+            raise TokenizerConfigError(f"{path}.pretokenizers must be a list")
+        built = []
+        for i, item in enumerate(items):
+            pre_tokenizer = build_pre_tokenizer(item, f"{path}.pretokenizers[{i}]")
+            if pre_tokenizer is None:
+                raise TokenizerConfigError(f"{path}.pretokenizers[{i}] must be an object, got null")
+            built.append(pre_tokenizer)
+        return Sequence(built)
+    if not isinstance(kind, str):
+        raise TokenizerConfigError(f"{path}.type is missing or not a string")
+    raise UnsupportedFeatureError(f"{path}.type {kind!r} is not supported by the pure-Python tokenizer")

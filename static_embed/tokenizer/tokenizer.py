@@ -1,0 +1,238 @@
+"""The ``Tokenizer``: one ``tokenizer.json``, the same ids as the ``tokenizers`` package.
+
+Pipeline, as in the reference: raw added tokens are split out, the rest is
+normalized, normalized added tokens are split out, the rest is pre-tokenized into
+words, and the model turns each word into ids. Special tokens are never added
+(the runner always encodes with ``add_special_tokens=False``); the file's
+``truncation`` block is honoured and its ``padding`` ignored.
+
+When the normalizer works character by character and the pre-tokenizer starts by
+splitting on whitespace, the ids of a text are the concatenation of the ids of
+its whitespace-separated raw words, so whole raw words are memoized: an exact
+shortcut, not an approximation.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .._json import load_json_file, loads_strict
+from ..errors import TokenizerConfigError
+from . import _unicode_data, unicode
+from .added_tokens import Piece, build_matchers, parse_added_tokens
+from .models import Model, build_model
+from .normalizers import Normalizer, build_normalizer
+from .pre_tokenizers import PreTokenizer, build_pre_tokenizer
+
+__all__ = ["Tokenizer", "Truncation"]
+
+_WORD_CACHE_LIMIT = 1 << 17
+_MAX_TOKENIZER_JSON_BYTES = 512 * 1024 * 1024
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class Truncation:
+    """Keep ``max_length`` ids from the start (``direction="right"``) or the end (``"left"``)."""
+
+    max_length: int
+    direction: str = "right"
+
+    def apply(self, ids: list[int]) -> list[int]:
+        if len(ids) <= self.max_length:
+            return ids
+        if self.direction == "left":
+            return ids[len(ids) - self.max_length:]
+        return ids[: self.max_length]
+
+
+def _parse_truncation(raw: Any) -> Truncation | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise TokenizerConfigError("truncation must be an object or null")
+    max_length = raw.get("max_length")
+    if type(max_length) is not int or max_length < 0:
+        raise TokenizerConfigError(f"truncation.max_length must be a non-negative integer, got {max_length!r}")
+    direction = raw.get("direction", "Right")
+    if direction not in ("Right", "Left"):
+        raise TokenizerConfigError(f"truncation.direction must be 'Right' or 'Left', got {direction!r}")
+    return Truncation(max_length, direction.lower())
+
+
+def check_text(text: object, where: str) -> str:
+    """Return ``text`` if it is a str the pipeline can take; raise a typed error naming ``where``."""
+    if type(text) is not str:
+        if isinstance(text, str):
+            return str(text)
+        raise TypeError(f"{where} must be str, got {type(text).__name__}")
+    if not text.isascii():
+        match = _SURROGATE.search(text)
+        if match:
+            raise ValueError(f"{where} contains a lone surrogate {match.group()!r} at index {match.start()}; "
+                             "it cannot be encoded as UTF-8")
+    return text
+
+
+class Tokenizer:
+    """A tokenizer built from a ``tokenizer.json``; safe to share between threads.
+
+    >>> tok = Tokenizer.from_file("tokenizer.json")  # doctest: +SKIP
+    >>> tok.encode("Hello world")  # doctest: +SKIP
+    [6595, 1091]
+    """
+
+    def __init__(self, *, model: Model, normalizer: Normalizer | None, pre_tokenizer: PreTokenizer | None,
+                 added_tokens: list | None = None, truncation: Truncation | None = None,
+                 source: str = "<tokenizer.json>") -> None:
+        self.model = model
+        self.normalizer = normalizer
+        self.pre_tokenizer = pre_tokenizer
+        self.added_tokens = list(added_tokens or [])
+        self.truncation = truncation
+        self.source = source
+        self._raw_matcher, self._normalized_matcher = build_matchers(
+            self.added_tokens, normalizer.normalize if normalizer else None)
+        self._word_split = self._safe_word_splitter()
+        self._word_cache: dict[str, tuple[int, ...]] = {}
+        self._vocab = dict(model.vocab)
+        for token in self.added_tokens:
+            self._vocab[token.content] = token.id
+
+    # -- construction -------------------------------------------------------------------------
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Tokenizer:
+        """Load a ``tokenizer.json``; malformed or unsupported content raises ``ModelFormatError``."""
+        path = os.fspath(path)
+        spec = load_json_file(path, max_bytes=_MAX_TOKENIZER_JSON_BYTES, error=TokenizerConfigError)
+        return cls._from_spec(spec, source=path)
+
+    @classmethod
+    def from_str(cls, json_text: str) -> Tokenizer:
+        """Build from the text of a ``tokenizer.json``."""
+        if not isinstance(json_text, (str, bytes)):
+            raise TypeError(f"json_text must be str, got {type(json_text).__name__}")
+        return cls._from_spec(loads_strict(json_text, source="<tokenizer.json>", error=TokenizerConfigError),
+                              source="<tokenizer.json>")
+
+    @classmethod
+    def _from_spec(cls, spec: Any, *, source: str) -> Tokenizer:
+        if not isinstance(spec, dict):
+            raise TokenizerConfigError(f"{source}: top level must be a JSON object")
+        try:
+            if "model" not in spec:
+                raise TokenizerConfigError("model is missing")
+            model = build_model(spec["model"])
+            normalizer = build_normalizer(spec.get("normalizer"))
+            return cls(
+                model=model,
+                normalizer=normalizer,
+                pre_tokenizer=build_pre_tokenizer(spec.get("pre_tokenizer")),
+                added_tokens=parse_added_tokens(spec.get("added_tokens")),
+                truncation=_parse_truncation(spec.get("truncation")),
+                source=source,
+            )
+        except TokenizerConfigError as exc:
+            if str(exc).startswith(source):
+                raise
+            raise type(exc)(f"{source}: {exc}") from None
+
+    def with_truncation(self, max_length: int | None) -> Tokenizer:
+        """A tokenizer sharing this one's tables, keeping the first ``max_length`` ids (None: keep all)."""
+        clone = copy.copy(self)
+        clone.truncation = None if max_length is None else Truncation(max_length)
+        return clone
+
+    def _safe_word_splitter(self) -> re.Pattern[str] | None:
+        """Whitespace characters the raw text may be cut at before normalizing, or None if no exact cut exists."""
+        if self.pre_tokenizer is None or not self.pre_tokenizer.splits_on_whitespace:
+            return None
+        if self._normalized_matcher:
+            return None
+        if self.normalizer is not None and not self.normalizer.per_char:
+            return None
+        safe = []
+        for start, end in _unicode_data.RUST_WHITESPACE_RANGES:
+            for cp in range(start, end + 1):
+                char = chr(cp)
+                out = self.normalizer.normalize(char) if self.normalizer else char
+                if out and all(unicode.is_rust_whitespace(c) for c in out):
+                    safe.append((cp, cp))
+        if not safe:
+            return None
+        return re.compile(f"[{unicode.char_class_pattern(tuple(safe))}]+")
+
+    # -- vocabulary ---------------------------------------------------------------------------
+
+    def get_vocab(self) -> dict[str, int]:
+        """Token string to id, added tokens included (like ``tokenizers``' ``get_vocab()``)."""
+        return dict(self._vocab)
+
+    @property
+    def vocab_size(self) -> int:
+        """One more than the largest id this tokenizer can produce."""
+        return max(self._vocab.values()) + 1
+
+    def token_to_id(self, token: str) -> int | None:
+        return self._vocab.get(token)
+
+    @property
+    def unk_id(self) -> int | None:
+        """The model's unknown-token id (what model2vec drops), or None."""
+        return self.model.unk_id
+
+    # -- encoding -----------------------------------------------------------------------------
+
+    def encode(self, text: str) -> list[int]:
+        """Ids of ``text`` without special tokens, truncated as the file says."""
+        return self._encode_checked(check_text(text, "text"))
+
+    def encode_batch(self, texts: list[str]) -> list[list[int]]:
+        """``encode`` for each text; a non-str item raises ``TypeError`` naming its index."""
+        if isinstance(texts, str):
+            raise TypeError("encode_batch expects a list of str, got a single str")
+        checked = [check_text(text, f"texts[{i}]") for i, text in enumerate(texts)]
+        return [self._encode_checked(text) for text in checked]
+
+    def _encode_checked(self, text: str) -> list[int]:
+        ids: list[int] = []
+        for piece in self._raw_matcher.split(text):
+            if type(piece) is int:
+                ids.append(piece)
+            elif self._word_split is not None:
+                self._encode_words(piece, ids)
+            else:
+                self._encode_segment(piece, ids)
+        return self.truncation.apply(ids) if self.truncation is not None else ids
+
+    def _encode_words(self, segment: str, ids: list[int]) -> None:
+        cache = self._word_cache
+        for word in self._word_split.split(segment):  # type: ignore[union-attr]
+            if not word:
+                continue
+            cached = cache.get(word)
+            if cached is None:
+                word_ids: list[int] = []
+                self._encode_segment(word, word_ids)
+                cached = tuple(word_ids)
+                if len(cache) >= _WORD_CACHE_LIMIT:
+                    cache.clear()
+                cache[word] = cached
+            ids.extend(cached)
+
+    def _encode_segment(self, segment: str, ids: list[int]) -> None:
+        normalized = self.normalizer.normalize(segment) if self.normalizer else segment
+        pieces: list[Piece] = self._normalized_matcher.split(normalized) if self._normalized_matcher \
+            else ([normalized] if normalized else [])
+        for piece in pieces:
+            if type(piece) is int:
+                ids.append(piece)
+                continue
+            words = self.pre_tokenizer.split(piece) if self.pre_tokenizer else [piece]
+            for word in words:
+                ids.extend(self.model.tokenize(word))
