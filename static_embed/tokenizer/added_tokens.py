@@ -99,8 +99,10 @@ def parse_added_tokens(raw: Any, path: str = "added_tokens") -> list[AddedToken]
         token_id, content = entry.get("id"), entry.get("content")
         if type(token_id) is not int or token_id < 0:
             raise TokenizerConfigError(f"{where}.id must be a non-negative integer, got {token_id!r}")
-        if not isinstance(content, str) or not content:
-            raise TokenizerConfigError(f"{where}.content must be a non-empty string")
+        if not isinstance(content, str):
+            raise TokenizerConfigError(f"{where}.content must be a string")
+        if not content:
+            continue  # the reference ignores empty tokens
         tokens.append(AddedToken(
             id=token_id, content=content,
             single_word=_bool_field(entry, "single_word", where), lstrip=_bool_field(entry, "lstrip", where),
@@ -112,14 +114,18 @@ def parse_added_tokens(raw: Any, path: str = "added_tokens") -> list[AddedToken]
 
 def build_matchers(tokens: list[AddedToken],
                    normalize: Callable[[str], str] | None) -> tuple[AddedTokenMatcher, AddedTokenMatcher]:
-    """Return (raw-text matcher, normalized-text matcher); the later duplicate of a pattern wins, as in a map."""
+    """Return (raw-text matcher, normalized-text matcher).
+
+    Two tokens that normalize to the same pattern are ambiguous in the reference
+    (its order there is a hash map's); here the smaller id wins.
+    """
     raw: dict[str, AddedToken] = {}
     normalized: dict[str, AddedToken] = {}
-    for token in tokens:
+    for token in sorted(tokens, key=lambda t: t.id):
         if token.normalized:
             pattern = normalize(token.content) if normalize else token.content
             if pattern:
-                normalized[pattern] = token
+                normalized.setdefault(pattern, token)
         else:
-            raw[token.content] = token
+            raw.setdefault(token.content, token)
     return AddedTokenMatcher(raw), AddedTokenMatcher(normalized)

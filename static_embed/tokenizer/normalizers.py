@@ -17,7 +17,7 @@ from typing import Any
 from ..errors import TokenizerConfigError, UnsupportedFeatureError
 from . import unicode
 
-__all__ = ["Normalizer", "BertNormalizer", "Lowercase", "NFD", "StripAccents", "Sequence", "build_normalizer"]
+__all__ = ["Normalizer", "BertNormalizer", "Lowercase", "NFD", "Sequence", "build_normalizer"]
 
 _MEMO_LIMIT = 1 << 16
 
@@ -87,8 +87,12 @@ class NFD(Normalizer):
         return text if text.isascii() else unicode.nfd(text)
 
 
-class StripAccents(Normalizer):
-    """Drop nonspacing marks (expects decomposed input, as the reference does)."""
+class _DropNonspacingMarks(Normalizer):
+    """BertNormalizer's accent stripping: drop Mn marks from decomposed text.
+
+    (The standalone ``StripAccents`` normalizer of the reference drops every
+    combining mark, Mc and Me included, so it is a different table.)
+    """
 
     per_char = True
 
@@ -115,7 +119,7 @@ class BertNormalizer(Normalizer):
         self.lowercase = lowercase
         self._char_table = _LazyCharMap(self._clean_and_pad)
         self._lower = Lowercase()
-        self._strip = StripAccents()
+        self._strip = _DropNonspacingMarks()
 
     def _clean_and_pad(self, char: str) -> str:
         if self.clean_text:
@@ -180,8 +184,6 @@ def build_normalizer(spec: Any, path: str = "normalizer") -> Normalizer | None:
         return Lowercase()
     if kind == "NFD":
         return NFD()
-    if kind == "StripAccents":
-        return StripAccents()
     if kind == "Sequence":
         items = spec.get("normalizers")
         if not isinstance(items, list):

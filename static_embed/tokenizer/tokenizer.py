@@ -17,13 +17,13 @@ from __future__ import annotations
 import copy
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from .._json import load_json_file, loads_strict
 from ..errors import TokenizerConfigError
 from . import _unicode_data, unicode
-from .added_tokens import Piece, build_matchers, parse_added_tokens
+from .added_tokens import AddedToken, Piece, build_matchers, parse_added_tokens
 from .models import Model, build_model
 from .normalizers import Normalizer, build_normalizer
 from .pre_tokenizers import PreTokenizer, build_pre_tokenizer
@@ -64,6 +64,24 @@ def _parse_truncation(raw: Any) -> Truncation | None:
     return Truncation(max_length, direction.lower())
 
 
+def _assign_added_ids(tokens: list[AddedToken], vocab: dict[str, int]) -> list[AddedToken]:
+    """Ids as the reference assigns them: the ids written in the file are ignored.
+
+    A token already in the model's vocabulary takes that id; a new one takes the
+    next id after the vocabulary; a repeated content reuses its id and its last options win.
+    """
+    by_id: dict[int, AddedToken] = {}
+    content_ids: dict[str, int] = {}
+    next_id = len(vocab)
+    for token in tokens:
+        token_id = content_ids.get(token.content, vocab.get(token.content))
+        if token_id is None:
+            token_id, next_id = next_id, next_id + 1
+        content_ids[token.content] = token_id
+        by_id[token_id] = replace(token, id=token_id)
+    return list(by_id.values())
+
+
 def check_text(text: object, where: str) -> str:
     """Return ``text`` if it is a str the pipeline can take; raise a typed error naming ``where``."""
     if type(text) is not str:
@@ -87,12 +105,12 @@ class Tokenizer:
     """
 
     def __init__(self, *, model: Model, normalizer: Normalizer | None, pre_tokenizer: PreTokenizer | None,
-                 added_tokens: list | None = None, truncation: Truncation | None = None,
+                 added_tokens: list[AddedToken] | None = None, truncation: Truncation | None = None,
                  source: str = "<tokenizer.json>") -> None:
         self.model = model
         self.normalizer = normalizer
         self.pre_tokenizer = pre_tokenizer
-        self.added_tokens = list(added_tokens or [])
+        self.added_tokens = _assign_added_ids(list(added_tokens or []), model.vocab)
         self.truncation = truncation
         self.source = source
         self._raw_matcher, self._normalized_matcher = build_matchers(

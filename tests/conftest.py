@@ -1,0 +1,42 @@
+"""Shared fixtures: real text, and real model folders built from the embedded default model.
+
+Model variants (float32/float16/int8/vocabulary-quantized model2vec folders and
+sentence-transformers root and legacy layouts) are derived with the reference
+libraries themselves by ``tools/build_test_fixtures.py`` into ``.fixtures/``
+(ignored by git), once, and reused while the inputs are unchanged.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tools"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+DEFAULT_MODEL = REPO / "static_embed" / "default_model"
+
+
+@pytest.fixture(scope="session")
+def model_fixtures() -> dict[str, Path]:
+    """Name -> folder of every real-model fixture (built on first use)."""
+    pytest.importorskip("model2vec")
+    pytest.importorskip("sentence_transformers")
+    from build_test_fixtures import build_fixtures
+
+    return build_fixtures(REPO / ".fixtures", source_dir=DEFAULT_MODEL)
+
+
+@pytest.fixture(scope="session")
+def parity_texts() -> list[str]:
+    """At least 10,000 real English and Japanese texts plus the edge-case list."""
+    import corpus
+
+    english = corpus.english_texts(limit=6000)
+    japanese = corpus.japanese_texts(limit=6000)
+    texts = english + japanese + corpus.edge_cases()
+    assert len(english) >= 5000 and len(japanese) >= 4000, (len(english), len(japanese))
+    return texts
