@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .._json import load_json_file, loads_strict
-from ..errors import TokenizerConfigError
+from ..errors import ModelFormatError, TokenizerConfigError
 from . import _unicode_data, unicode
 from .added_tokens import AddedToken, Piece, build_matchers, parse_added_tokens
 from .models import Model, build_model
@@ -155,7 +155,7 @@ class Tokenizer:
                 truncation=_parse_truncation(spec.get("truncation")),
                 source=source,
             )
-        except TokenizerConfigError as exc:
+        except ModelFormatError as exc:
             if str(exc).startswith(source):
                 raise
             raise type(exc)(f"{source}: {exc}") from None
