@@ -54,27 +54,6 @@ _HANGUL_LAST = 0xD7A3
 _FROZENSET_LIMIT = 8192
 
 
-class _CodePointSet:
-    """Membership test over inclusive code point ranges."""
-
-    __slots__ = ("_ends", "_members", "_starts")
-
-    def __init__(self, ranges: Ranges) -> None:
-        pairs = sorted(ranges)
-        size = sum(end - start + 1 for start, end in pairs)
-        self._members: frozenset[int] | None = None
-        if size <= _FROZENSET_LIMIT:
-            self._members = frozenset(cp for start, end in pairs for cp in range(start, end + 1))
-        self._starts = tuple(start for start, _ in pairs)
-        self._ends = tuple(end for _, end in pairs)
-
-    def __contains__(self, cp: int) -> bool:
-        if self._members is not None:
-            return cp in self._members
-        i = bisect_right(self._starts, cp) - 1
-        return i >= 0 and cp <= self._ends[i]
-
-
 _lock = threading.Lock()
 _cache: dict[str, object] = {}
 
@@ -91,37 +70,49 @@ def _cached(key: str, build: Callable[[str], _T]) -> _T:
     return value  # type: ignore[return-value]
 
 
-def _build_set(name: str) -> _CodePointSet:
-    return _CodePointSet(getattr(_data, name))
+def _build_membership(name: str) -> Callable[[int], bool]:
+    """A ``cp -> bool`` test over the inclusive ranges of table ``name``."""
+    ranges: tuple[tuple[int, int], ...] = getattr(_data, name)
+    if sum(end - start + 1 for start, end in ranges) <= _FROZENSET_LIMIT:
+        return frozenset(cp for start, end in ranges for cp in range(start, end + 1)).__contains__
+    starts = tuple(start for start, _ in ranges)
+    ends = tuple(end for _, end in ranges)
+
+    def contains(cp: int) -> bool:
+        i = bisect_right(starts, cp) - 1
+        return i >= 0 and cp <= ends[i]
+
+    return contains
 
 
-def _set(name: str) -> _CodePointSet:
-    return _cached(name, _build_set)
+def _membership(name: str) -> Callable[[int], bool]:
+    test = _cache.get(name)
+    return test if test is not None else _cached(name, _build_membership)  # type: ignore[return-value]
 
 
 def is_bert_control(ch: str) -> bool:
     """True if BertNormalizer's clean_text deletes ``ch`` (NUL, U+FFFD, Cc|Cf|Co but not \\t\\n\\r)."""
-    return ord(ch) in _set("BERT_CONTROL_RANGES")
+    return _membership("BERT_CONTROL_RANGES")(ord(ch))
 
 
 def is_bert_whitespace(ch: str) -> bool:
     """True if clean_text maps ``ch`` to U+0020 (Rust whitespace that is not also a control)."""
-    return ord(ch) in _set("BERT_WHITESPACE_RANGES")
+    return _membership("BERT_WHITESPACE_RANGES")(ord(ch))
 
 
 def is_bert_punctuation(ch: str) -> bool:
     """True if BertPreTokenizer isolates ``ch`` (ASCII punctuation or the crate's old P* table)."""
-    return ord(ch) in _set("BERT_PUNCTUATION_RANGES")
+    return _membership("BERT_PUNCTUATION_RANGES")(ord(ch))
 
 
 def is_rust_whitespace(ch: str) -> bool:
     """True for Rust ``char::is_whitespace``, the delimiters BertPreTokenizer splits on and drops."""
-    return ord(ch) in _set("RUST_WHITESPACE_RANGES")
+    return _membership("RUST_WHITESPACE_RANGES")(ord(ch))
 
 
 def is_nonspacing_mark(ch: str) -> bool:
     """True if strip_accents drops ``ch`` after NFD (HF's Mn table; defined for NFD-stable chars)."""
-    return ord(ch) in _set("MN_RANGES")
+    return _membership("MN_RANGES")(ord(ch))
 
 
 def combining_class(ch: str) -> int:
