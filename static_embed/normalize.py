@@ -14,5 +14,6 @@ __all__ = ["l2_normalize"]
 def l2_normalize(vectors: np.ndarray) -> np.ndarray:
     """Rows divided by their Euclidean norm, float32; zero rows stay zero."""
     vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors, dtype=np.float32))[:, None]
+    # the same reduction as np.linalg.norm (model2vec's), so results match it bit for bit
+    norms = np.sqrt(np.add.reduce(vectors * vectors, axis=1, keepdims=True))
     return np.divide(vectors, np.maximum(norms, np.float32(1e-12)), dtype=np.float32)

@@ -1,8 +1,11 @@
 """Mean pooling: one vector per text from its token rows (the pool stage).
 
-Rows are gathered once per batch for its distinct ids, then summed per text in
-token order; a text with no ids gets a zero vector (numpy's ``add.reduceat``
-would return the next row for an empty segment, so empty texts are skipped).
+Rows are decoded once per batch for its distinct ids. Each text's rows are then
+summed one after another in token order, in float32, then divided by the count:
+the order ``torch.nn.EmbeddingBag`` and model2vec's ``mean`` use, so results
+agree bit for bit rather than to a tolerance (a pairwise or BLAS sum would
+differ in the last bits on long texts). Texts of equal length are summed
+together as one ``(texts, length, dim)`` block; a text with no ids gets zeros.
 """
 
 from __future__ import annotations
@@ -19,14 +22,17 @@ def mean_pool(id_lists: Sequence[Sequence[int]], rows_for: Callable[[np.ndarray]
     """Mean of each text's rows, float32 ``(len(id_lists), dim)``; zeros for texts without ids."""
     out = np.zeros((len(id_lists), dim), dtype=np.float32)
     lengths = np.fromiter((len(ids) for ids in id_lists), dtype=np.int64, count=len(id_lists))
-    non_empty = np.flatnonzero(lengths)
-    if non_empty.size == 0:
+    if not lengths.any():
         return out
     flat = np.fromiter((i for ids in id_lists for i in ids), dtype=np.int64, count=int(lengths.sum()))
     unique_ids, inverse = np.unique(flat, return_inverse=True)
-    token_rows = rows_for(unique_ids)[inverse]
-    kept_lengths = lengths[non_empty]
-    starts = np.concatenate(([0], np.cumsum(kept_lengths)[:-1]))
-    sums = np.add.reduceat(token_rows, starts, axis=0)
-    out[non_empty] = sums / kept_lengths[:, None].astype(np.float32)
+    unique_rows = rows_for(unique_ids)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+
+    for length in np.unique(lengths[lengths > 0]):
+        texts = np.flatnonzero(lengths == length)
+        positions = starts[texts][:, None] + np.arange(length)
+        block = unique_rows[inverse[positions]]           # (texts, length, dim)
+        sums = block.sum(axis=1)                          # sequential over the token axis
+        out[texts] = sums / np.float32(length)
     return out
