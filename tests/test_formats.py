@@ -120,11 +120,11 @@ def test_mapping_out_of_range(tmp_path):
 
 
 @pytest.mark.parametrize("edit, error, fragment", [
-    (lambda spec: spec.update(pre_tokenizer={"type": "Metaspace", "replacement": "▁"}),
-     UnsupportedFeatureError, "pre_tokenizer.type 'Metaspace' is not supported"),
-    (lambda spec: spec.update(normalizer={"type": "Sequence", "normalizers": [{"type": "NFKC"}]}),
-     UnsupportedFeatureError, "normalizer.normalizers[0].type 'NFKC'"),
-    (lambda spec: spec["model"].update(type="Unigram"), UnsupportedFeatureError, "model.type 'Unigram'"),
+    (lambda spec: spec.update(pre_tokenizer={"type": "CharDelimiterSplit", "delimiter": "x"}),
+     UnsupportedFeatureError, "pre_tokenizer.type 'CharDelimiterSplit' is not supported"),
+    (lambda spec: spec.update(normalizer={"type": "Sequence", "normalizers": [{"type": "ByteLevel"}]}),
+     UnsupportedFeatureError, "normalizer.normalizers[0].type 'ByteLevel'"),
+    (lambda spec: spec["model"].update(type="Mystery"), UnsupportedFeatureError, "model.type 'Mystery'"),
     (lambda spec: spec["model"].pop("unk_token"), TokenizerConfigError, "model.unk_token is missing"),
     (lambda spec: spec["model"].update(unk_token="<nope>"), TokenizerConfigError, "is not in the vocabulary"),
     (lambda spec: spec["model"]["vocab"].update({"hello": "x"}), TokenizerConfigError, "non-negative integer id"),
@@ -132,7 +132,7 @@ def test_mapping_out_of_range(tmp_path):
     (lambda spec: spec.pop("model"), TokenizerConfigError, "model is missing"),
     (lambda spec: spec.update(added_tokens=[{"id": "0", "content": "[PAD]"}]), TokenizerConfigError,
      "added_tokens[0].id"),
-], ids=["metaspace", "nfkc", "unigram", "no-unk", "unk-absent", "bad-id", "bad-truncation", "no-model",
+], ids=["unknown-pre-tokenizer", "unknown-normalizer", "unknown-model", "no-unk", "unk-absent", "bad-id", "bad-truncation", "no-model",
         "bad-added-token"])
 def test_bad_tokenizer_json(tmp_path, edit, error, fragment):
     folder = copy_default(tmp_path)

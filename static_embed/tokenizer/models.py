@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import TokenizerConfigError, UnsupportedFeatureError
+from ..errors import TokenizerConfigError
+from ._registry import build_external
+
+#: model types built by their own modules: type -> module defining ``build_model(spec, path)``
+EXTERNAL_MODELS = {"Unigram": "unigram", "BPE": "bpe", "WordLevel": "wordlevel"}
 
 __all__ = ["Model", "WordPiece", "build_model"]
 
@@ -86,9 +90,15 @@ def build_model(spec: Any, path: str = "model") -> Model:
     if not isinstance(spec, dict):
         raise TokenizerConfigError(f"{path} must be an object, got {type(spec).__name__}")
     kind = spec.get("type")
-    if kind is None and "continuing_subword_prefix" in spec and isinstance(spec.get("vocab"), dict) \
-            and "merges" not in spec:
-        kind = "WordPiece"  # old files omit the tag; serde tries each variant
+    if kind is None:  # old files omit the tag; serde tries each variant in turn
+        if isinstance(spec.get("vocab"), list):
+            kind = "Unigram"
+        elif "merges" in spec:
+            kind = "BPE"
+        elif "continuing_subword_prefix" in spec:
+            kind = "WordPiece"
+        elif isinstance(spec.get("vocab"), dict):
+            kind = "WordLevel"
     if kind == "WordPiece":
         vocab = _vocab_dict(spec.get("vocab"), f"{path}.vocab")
         unk_token = _string(spec, "unk_token", path)
@@ -102,4 +112,4 @@ def build_model(spec: Any, path: str = "model") -> Model:
                          max_input_chars_per_word=limit)
     if not isinstance(kind, str):
         raise TokenizerConfigError(f"{path}.type is missing or not a string")
-    raise UnsupportedFeatureError(f"{path}.type {kind!r} is not supported by the pure-Python tokenizer yet")
+    return build_external(EXTERNAL_MODELS, "build_model", kind, spec, path)

@@ -14,12 +14,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import TokenizerConfigError, UnsupportedFeatureError
+from ..errors import TokenizerConfigError
 from . import unicode
+from ._registry import build_external
 
 __all__ = ["Normalizer", "BertNormalizer", "Lowercase", "NFD", "Sequence", "build_normalizer"]
 
 _MEMO_LIMIT = 1 << 16
+
+#: normalizer types built by their own modules: type -> module defining ``build_normalizer(spec, path)``
+EXTERNAL_NORMALIZERS = {
+    "NFC": "unicode_forms", "NFKC": "unicode_forms", "NFKD": "unicode_forms", "StripAccents": "unicode_forms",
+    "Precompiled": "precompiled",
+    "Replace": "text_edits", "Strip": "text_edits", "Prepend": "text_edits",
+}
 
 
 class _LazyCharMap(dict):  # type: ignore[type-arg]
@@ -192,7 +200,7 @@ def build_normalizer(spec: Any, path: str = "normalizer") -> Normalizer | None:
                          for i, item in enumerate(items)])
     if not isinstance(kind, str):
         raise TokenizerConfigError(f"{path}.type is missing or not a string")
-    raise UnsupportedFeatureError(f"{path}.type {kind!r} is not supported by the pure-Python tokenizer")
+    return build_external(EXTERNAL_NORMALIZERS, "build_normalizer", kind, spec, path)
 
 
 def _required(normalizer: Normalizer | None, path: str, index: int) -> Normalizer:

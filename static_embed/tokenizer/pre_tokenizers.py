@@ -11,8 +11,17 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from ..errors import TokenizerConfigError, UnsupportedFeatureError
+from ..errors import TokenizerConfigError
 from . import _unicode_data, unicode
+from ._registry import build_external
+
+#: pre-tokenizer types built by their own modules: type -> module defining ``build_pre_tokenizer(spec, path)``
+EXTERNAL_PRE_TOKENIZERS = {
+    "Metaspace": "metaspace",
+    "ByteLevel": "byte_level", "Split": "split",
+    "Whitespace": "simple_splits", "Punctuation": "simple_splits", "Digits": "simple_splits",
+    "UnicodeScripts": "simple_splits",
+}
 
 __all__ = ["PreTokenizer", "BertPreTokenizer", "WhitespaceSplit", "Sequence", "build_pre_tokenizer",
            "whitespace_splitter"]
@@ -100,4 +109,4 @@ def build_pre_tokenizer(spec: Any, path: str = "pre_tokenizer") -> PreTokenizer 
         return Sequence(built)
     if not isinstance(kind, str):
         raise TokenizerConfigError(f"{path}.type is missing or not a string")
-    raise UnsupportedFeatureError(f"{path}.type {kind!r} is not supported by the pure-Python tokenizer")
+    return build_external(EXTERNAL_PRE_TOKENIZERS, "build_pre_tokenizer", kind, spec, path)
