@@ -20,7 +20,7 @@ from .matryoshka import check_truncate_dim, truncate
 from .model_spec import ModelSpec
 from .normalize import l2_normalize
 from .pooling import mean_pool
-from .tokenizer import Tokenizer
+from .tokenizer.backends import AnyTokenizer
 from .tokenizer.tokenizer import check_text
 
 __all__ = ["DEFAULT_MODEL_DIR", "StaticModel", "load"]
@@ -30,7 +30,8 @@ DEFAULT_BATCH_SIZE = 1024
 
 
 def load(model: str | os.PathLike[str] | None = None, *, compat: str | None = None,
-         truncate_dim: int | None = None, normalize: bool | None = None, **options: Any) -> StaticModel:
+         truncate_dim: int | None = None, normalize: bool | None = None, tokenizer_backend: str = "auto",
+         **options: Any) -> StaticModel:
     """Load a static model from a local folder (``None``: the embedded default model).
 
     Args:
@@ -39,6 +40,8 @@ def load(model: str | os.PathLike[str] | None = None, *, compat: str | None = No
             by default a folder follows the library that wrote it (model2vec when both could read it).
         truncate_dim: Matryoshka dimension to keep by default.
         normalize: override the format's default L2 normalization.
+        tokenizer_backend: ``"lite"`` (pure Python), ``"rust"`` (the ``tokenizers`` package) or
+            ``"auto"``: lite when it supports every component of the file, else rust if installed.
         validate: (option) check the table for NaN/infinity at load; default True.
 
     Raises:
@@ -58,7 +61,7 @@ def load(model: str | os.PathLike[str] | None = None, *, compat: str | None = No
         raise TypeError(f"model must be a folder path (str or os.PathLike) or None, got {type(model).__name__}")
     if normalize is not None and not isinstance(normalize, bool):
         raise TypeError(f"normalize must be a bool or None, got {type(normalize).__name__}")
-    spec = load_spec(model, compat=compat, validate=bool(validate))
+    spec = load_spec(model, compat=compat, validate=bool(validate), tokenizer_backend=tokenizer_backend)
     return StaticModel(spec, truncate_dim=truncate_dim, normalize=normalize)
 
 
@@ -85,7 +88,7 @@ class StaticModel:
 
     def __repr__(self) -> str:
         return (f"StaticModel(path={self.spec.path!r}, format={self.spec.format!r}, compat={self.spec.compat!r}, "
-                f"dim={self.dim}, normalize={self.normalize})")
+                f"dim={self.dim}, normalize={self.normalize}, tokenizer_backend={self.tokenizer_backend!r})")
 
     @property
     def dim(self) -> int:
@@ -93,8 +96,13 @@ class StaticModel:
         return self.truncate_dim or self.spec.table.dim
 
     @property
-    def tokenizer(self) -> Tokenizer:
+    def tokenizer(self) -> AnyTokenizer:
         return self.spec.tokenizer
+
+    @property
+    def tokenizer_backend(self) -> str:
+        """``"lite"`` or ``"rust"``: which tokenizer this model ended up with."""
+        return self.spec.tokenizer.backend
 
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
         """The ids pooled for each text, after the format's character cut and dropped ids."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from .heads import Head
 from .tables import Table
-from .tokenizer import Tokenizer
+from .tokenizer.backends import AnyTokenizer
 
 __all__ = ["ModelSpec"]
 
@@ -32,7 +32,7 @@ class ModelSpec:
         path: the folder it was loaded from.
     """
 
-    tokenizer: Tokenizer
+    tokenizer: AnyTokenizer
     table: Table
     format: str
     compat: str

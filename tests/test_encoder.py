@@ -57,7 +57,7 @@ def test_non_strings_raise_type_error_naming_position(model, bad, fragment):
 
 
 def test_lone_surrogate_is_a_clear_error(model):
-    with pytest.raises(ValueError, match=r"texts\[1\] contains a lone surrogate"):
+    with pytest.raises(TypeError, match=r"texts\[1\] contains a lone surrogate"):
         model.encode(["fine", "bad \ud800 text"])
 
 

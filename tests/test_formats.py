@@ -141,7 +141,7 @@ def test_bad_tokenizer_json(tmp_path, edit, error, fragment):
     edit(spec)
     path.write_text(json.dumps(spec), encoding="utf-8")
     with pytest.raises(error) as info:
-        static_embed.load(folder)
+        static_embed.load(folder, tokenizer_backend="lite")
     assert fragment in str(info.value) and str(path) in str(info.value)
 
 

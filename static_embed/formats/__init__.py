@@ -12,6 +12,7 @@ import os
 
 from ..errors import ModelFormatError
 from ..model_spec import ModelSpec
+from ..tokenizer.backends import BACKENDS
 from . import model2vec, sentence_transformers
 
 __all__ = ["COMPAT_CHOICES", "load_spec"]
@@ -19,8 +20,11 @@ __all__ = ["COMPAT_CHOICES", "load_spec"]
 COMPAT_CHOICES = ("model2vec", "sentence-transformers")
 
 
-def load_spec(folder: str | os.PathLike[str], *, compat: str | None = None, validate: bool = True) -> ModelSpec:
+def load_spec(folder: str | os.PathLike[str], *, compat: str | None = None, validate: bool = True,
+              tokenizer_backend: str = "auto") -> ModelSpec:
     """Detect the format of ``folder`` and load it with the semantics of ``compat`` (default: its own)."""
+    if tokenizer_backend not in BACKENDS:
+        raise ValueError(f"tokenizer_backend must be one of {BACKENDS}, got {tokenizer_backend!r}")
     if compat is not None and compat not in COMPAT_CHOICES:
         raise ValueError(f"compat must be one of {COMPAT_CHOICES} or None, got {compat!r}")
     folder = os.fspath(folder)
@@ -36,16 +40,17 @@ def load_spec(folder: str | os.PathLike[str], *, compat: str | None = None, vali
 
     if compat == "model2vec":
         if m2v_layout is not None:
-            return model2vec.load(folder, m2v_layout, validate=validate)
+            return model2vec.load(folder, m2v_layout, validate=validate, tokenizer_backend=tokenizer_backend)
         if st_layout is not None:  # model2vec also reads sentence-transformers folders
             return model2vec.load(folder, st_layout.as_model2vec_layout(), validate=validate,
-                                  layout_format="sentence-transformers")
+                                  tokenizer_backend=tokenizer_backend, layout_format="sentence-transformers")
     else:
         if st_layout is not None:
-            return sentence_transformers.load(folder, st_layout, validate=validate)
+            return sentence_transformers.load(folder, st_layout, validate=validate, tokenizer_backend=tokenizer_backend)
         if m2v_layout is not None:
             return sentence_transformers.load(folder, sentence_transformers.layout_from_model2vec(m2v_layout),
-                                              validate=validate, layout_format="model2vec")
+                                              validate=validate, tokenizer_backend=tokenizer_backend,
+                                              layout_format="model2vec")
     raise ModelFormatError(
         f"{folder}: no known static-model layout found. Tried: model2vec (config.json + model.safetensors + "
         "tokenizer.json), sentence-transformers StaticEmbedding (modules.json listing a StaticEmbedding "

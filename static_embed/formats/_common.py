@@ -10,7 +10,7 @@ from .._json import load_json_file
 from ..errors import ModelFormatError
 from ..safetensors import open_safetensors
 from ..tables import DenseTable, MappedTable, Table, check_finite
-from ..tokenizer import Tokenizer
+from ..tokenizer.backends import AnyTokenizer, load_tokenizer
 
 __all__ = ["Layout", "read_json_object", "read_table", "read_tokenizer", "check_vocab_fits"]
 
@@ -53,13 +53,13 @@ def read_table(layout: Layout, *, validate: bool) -> Table:
     return DenseTable(embeddings, source=source)
 
 
-def read_tokenizer(layout: Layout) -> Tokenizer:
+def read_tokenizer(layout: Layout, backend: str) -> AnyTokenizer:
     if not os.path.isfile(layout.tokenizer):
         raise ModelFormatError(f"{layout.tokenizer}: file is missing")
-    return Tokenizer.from_file(layout.tokenizer)
+    return load_tokenizer(layout.tokenizer, backend)
 
 
-def check_vocab_fits(tokenizer: Tokenizer, table: Table, layout: Layout) -> None:
+def check_vocab_fits(tokenizer: AnyTokenizer, table: Table, layout: Layout) -> None:
     """Every id the tokenizer can produce must have a row: checked at load, not at the first unlucky text."""
     if tokenizer.vocab_size > table.num_ids:
         raise ModelFormatError(

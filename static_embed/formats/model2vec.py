@@ -40,7 +40,7 @@ def _setting(config: dict[str, Any], key: str, default: Any, kinds: tuple[type, 
     return value
 
 
-def load(folder: str, layout: Layout, *, validate: bool = True, layout_format: str = "model2vec") -> ModelSpec:
+def load(folder: str, layout: Layout, *, validate: bool = True, tokenizer_backend: str = "auto", layout_format: str = "model2vec") -> ModelSpec:
     """Describe ``folder`` with model2vec's semantics."""
     config = read_json_object(layout.config) if layout.config and os.path.isfile(layout.config) else {}
     where = layout.config or folder
@@ -49,7 +49,7 @@ def load(folder: str, layout: Layout, *, validate: bool = True, layout_format: s
     if max_length is not None and max_length < 0:
         raise ModelFormatError(f"{where}: 'max_length' must be non-negative, got {max_length}")
 
-    tokenizer = read_tokenizer(layout).with_truncation(max_length)
+    tokenizer = read_tokenizer(layout, tokenizer_backend).with_truncation(max_length)
     table = read_table(layout, validate=validate)
     check_vocab_fits(tokenizer, table, layout)
 

@@ -82,13 +82,13 @@ def find_layout(folder: str) -> SentenceTransformersLayout | None:
 
 
 def load(folder: str, layout: SentenceTransformersLayout, *, validate: bool = True,
-         layout_format: str = "sentence-transformers") -> ModelSpec:
+         tokenizer_backend: str = "auto", layout_format: str = "sentence-transformers") -> ModelSpec:
     """Describe ``folder`` with sentence-transformers' semantics."""
     if layout.other_modules:
         raise UnsupportedFeatureError(
             f"{os.path.join(folder, 'modules.json')}: modules {list(layout.other_modules)} are not supported; "
             "only StaticEmbedding followed by an optional Normalize is a static model")
-    tokenizer = read_tokenizer(layout.module)
+    tokenizer = read_tokenizer(layout.module, tokenizer_backend)
     table = read_table(layout.module, validate=validate)
     check_vocab_fits(tokenizer, table, layout.module)
     return ModelSpec(tokenizer=tokenizer, table=table, format=layout_format, compat="sentence-transformers",

@@ -91,18 +91,24 @@ def check_text(text: object, where: str) -> str:
     if not text.isascii():
         match = _SURROGATE.search(text)
         if match:
-            raise ValueError(f"{where} contains a lone surrogate {match.group()!r} at index {match.start()}; "
-                             "it cannot be encoded as UTF-8")
+            # the reference raises TypeError here too ("TextInputSequence must be str")
+            raise TypeError(f"{where} contains a lone surrogate {match.group()!r} at index {match.start()}; "
+                            "it cannot be encoded as UTF-8")
     return text
 
 
 class Tokenizer:
     """A tokenizer built from a ``tokenizer.json``; safe to share between threads.
 
+    ``backend`` is ``"lite"`` (this pure-Python implementation); see
+    :mod:`static_embed.tokenizer.rust_backend` for the optional ``tokenizers`` one.
+
     >>> tok = Tokenizer.from_file("tokenizer.json")  # doctest: +SKIP
     >>> tok.encode("Hello world")  # doctest: +SKIP
     [6595, 1091]
     """
+
+    backend = "lite"
 
     def __init__(self, *, model: Model, normalizer: Normalizer | None, pre_tokenizer: PreTokenizer | None,
                  added_tokens: list[AddedToken] | None = None, truncation: Truncation | None = None,

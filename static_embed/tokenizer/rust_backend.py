@@ -1,0 +1,106 @@
+"""The optional ``tokenizers`` (Rust) backend, behind the same interface as :class:`Tokenizer`.
+
+Used when asked for (``tokenizer_backend="rust"``) or, under ``"auto"``, when a
+``tokenizer.json`` uses a component the pure-Python tokenizer does not support.
+It encodes exactly as the runner needs: no special tokens, no padding, and the
+truncation the model's semantics call for.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from typing import Any
+
+from ..errors import TokenizerConfigError
+from .tokenizer import Truncation, check_text
+
+__all__ = ["RustTokenizer", "rust_available"]
+
+INSTALL_HINT = "install the optional Rust backend with: pip install 'static-embed-numpy[rust]'"
+
+
+def _import_tokenizers() -> Any:
+    try:
+        import tokenizers
+    except ImportError as exc:
+        raise ImportError(f"tokenizer_backend='rust' needs the `tokenizers` package; {INSTALL_HINT}") from exc
+    return tokenizers
+
+
+def rust_available() -> bool:
+    """Whether the ``tokenizers`` package can be imported."""
+    try:
+        _import_tokenizers()
+    except ImportError:
+        return False
+    return True
+
+
+class RustTokenizer:
+    """``tokenizers.Tokenizer`` wrapped to the runner's tokenizer interface."""
+
+    backend = "rust"
+
+    def __init__(self, inner: Any, spec: dict[str, Any], source: str) -> None:
+        inner.no_padding()
+        self._inner = inner
+        self.source = source
+        model = spec.get("model") or {}
+        self._vocab: dict[str, int] = inner.get_vocab(with_added_tokens=True)
+        if isinstance(model.get("unk_token"), str):
+            self._unk_id = inner.token_to_id(model["unk_token"])
+        else:
+            unk = model.get("unk_id")
+            self._unk_id = unk if type(unk) is int else None
+        truncation = inner.truncation
+        self.truncation = None if truncation is None else Truncation(
+            truncation["max_length"], str(truncation.get("direction", "right")).lower())
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> RustTokenizer:
+        tokenizers = _import_tokenizers()
+        path = os.fspath(path)
+        try:
+            with open(path, "rb") as handle:
+                spec = json.loads(handle.read())
+            inner = tokenizers.Tokenizer.from_file(path)
+        except Exception as exc:  # the Rust side raises plain Exception; json raises ValueError
+            raise TokenizerConfigError(f"{path}: the tokenizers package cannot load this file ({exc})") from None
+        return cls(inner, spec if isinstance(spec, dict) else {}, path)
+
+    def with_truncation(self, max_length: int | None) -> RustTokenizer:
+        """A copy that keeps the first ``max_length`` ids (None: keep all)."""
+        clone = copy.copy(self)
+        clone._inner = copy.deepcopy(self._inner)
+        if max_length is None:
+            clone._inner.no_truncation()
+            clone.truncation = None
+        else:
+            clone._inner.enable_truncation(max_length)
+            clone.truncation = Truncation(max_length)
+        return clone
+
+    def get_vocab(self) -> dict[str, int]:
+        return dict(self._vocab)
+
+    @property
+    def vocab_size(self) -> int:
+        return max(self._vocab.values()) + 1
+
+    def token_to_id(self, token: str) -> int | None:
+        return self._vocab.get(token)
+
+    @property
+    def unk_id(self) -> int | None:
+        return self._unk_id
+
+    def encode(self, text: str) -> list[int]:
+        return self._inner.encode(check_text(text, "text"), add_special_tokens=False).ids
+
+    def encode_batch(self, texts: list[str]) -> list[list[int]]:
+        if isinstance(texts, str):
+            raise TypeError("encode_batch expects a list of str, got a single str")
+        checked = [check_text(text, f"texts[{i}]") for i, text in enumerate(texts)]
+        return [encoding.ids for encoding in self._inner.encode_batch(checked, add_special_tokens=False)]
