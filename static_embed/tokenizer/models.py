@@ -38,11 +38,24 @@ class WordPiece(Model):
         self.unk_id = vocab[unk_token]
         self.prefix = continuing_subword_prefix
         self.max_input_chars_per_word = max_input_chars_per_word
+        # longest piece starting with each character, for word starts and for continuations:
+        # candidates longer than that cannot match, so they are never looked up
+        self._longest_initial: dict[str, int] = {}
+        self._longest_continuation: dict[str, int] = {}
         prefix_len = len(continuing_subword_prefix)
-        self._max_piece_chars = max(
-            (len(tok) - prefix_len if tok.startswith(continuing_subword_prefix) else len(tok) for tok in vocab),
-            default=1,
-        )
+        for token in vocab:
+            if not token:
+                continue
+            self._note_longest(self._longest_initial, token)
+            if not prefix_len:
+                self._note_longest(self._longest_continuation, token)
+            elif token.startswith(continuing_subword_prefix) and len(token) > prefix_len:
+                self._note_longest(self._longest_continuation, token[prefix_len:])
+
+    @staticmethod
+    def _note_longest(table: dict[str, int], body: str) -> None:
+        if len(body) > table.get(body[0], 0):
+            table[body[0]] = len(body)
 
     def tokenize(self, word: str) -> list[int]:
         length = len(word)
@@ -52,7 +65,8 @@ class WordPiece(Model):
         ids: list[int] = []
         start = 0
         while start < length:
-            end = min(length, start + self._max_piece_chars)
+            longest = (self._longest_initial if start == 0 else self._longest_continuation).get(word[start], 0)
+            end = min(length, start + longest)
             found = None
             while end > start:
                 piece = word[start:end] if start == 0 else self.prefix + word[start:end]

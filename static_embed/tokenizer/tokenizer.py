@@ -122,7 +122,8 @@ class Tokenizer:
         self._raw_matcher, self._normalized_matcher = build_matchers(
             self.added_tokens, normalizer.normalize if normalizer else None)
         self._word_split = self._safe_word_splitter()
-        self._word_cache: dict[str, tuple[int, ...]] = {}
+        self._word_cache: dict[str, tuple[int, ...]] = {}   # raw whitespace-separated word -> ids
+        self._piece_cache: dict[str, tuple[int, ...]] = {}  # pre-tokenized piece -> the model's ids
         self._vocab = dict(model.vocab)
         for token in self.added_tokens:
             self._vocab[token.content] = token.id
@@ -258,5 +259,12 @@ class Tokenizer:
                 ids.append(piece)
                 continue
             words = self.pre_tokenizer.split(piece) if self.pre_tokenizer else [piece]
+            cache = self._piece_cache
             for word in words:
-                ids.extend(self.model.tokenize(word))
+                cached = cache.get(word)
+                if cached is None:
+                    cached = tuple(self.model.tokenize(word))
+                    if len(cache) >= _WORD_CACHE_LIMIT:
+                        cache.clear()
+                    cache[word] = cached
+                ids.extend(cached)
