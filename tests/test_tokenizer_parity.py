@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 from pathlib import Path
 
@@ -145,3 +146,32 @@ def test_truncation_variants_match(truncation, parity_texts):
 def test_wordpiece_word_length_limit(word):
     path = DEFAULT_MODEL / "tokenizer.json"
     assert Tokenizer.from_file(path).encode(word) == reference_ids(path, [word])[0]
+
+
+HYPOTHESIS_EXAMPLES = int(os.environ.get("STATIC_EMBED_HYPOTHESIS_EXAMPLES", 500))
+
+
+def _arbitrary_text():
+    from hypothesis import strategies as st
+
+    # no surrogates: those raise TypeError in both implementations (tested in test_encoder)
+    alphabet = st.characters(blacklist_categories=("Cs",))
+    return st.text(alphabet=alphabet, max_size=60) | st.text(
+        alphabet=st.sampled_from("aé e\u0301\u0316 [PAD][UNK]東京한\t\n\x00\x85\u3000!?ＡｶﾞΣς👨\u200d👩"), max_size=40)
+
+
+@pytest.mark.parametrize("which", ["default", "minilm"])
+def test_arbitrary_unicode_matches(which, model_fixtures):
+    hypothesis = pytest.importorskip("hypothesis")
+    path = DEFAULT_MODEL / "tokenizer.json" if which == "default" else \
+        model_fixtures["minilm-tokenizer"] / "tokenizer.json"
+    ours = Tokenizer.from_file(path)
+    ref = tokenizers.Tokenizer.from_file(str(path))
+    ref.no_padding()
+
+    @hypothesis.settings(max_examples=HYPOTHESIS_EXAMPLES, deadline=None)
+    @hypothesis.given(_arbitrary_text())
+    def check(text):
+        assert ours.encode(text) == ref.encode(text, add_special_tokens=False).ids
+
+    check()
