@@ -31,7 +31,7 @@ DEFAULT_BATCH_SIZE = 1024
 
 def load(model: str | os.PathLike[str] | None = None, *, compat: str | None = None,
          truncate_dim: int | None = None, normalize: bool | None = None, tokenizer_backend: str = "auto",
-         **options: Any) -> StaticModel:
+         table: str | None = None, **options: Any) -> StaticModel:
     """Load a static model from a local folder (``None``: the embedded default model).
 
     Args:
@@ -42,6 +42,8 @@ def load(model: str | os.PathLike[str] | None = None, *, compat: str | None = No
         normalize: override the format's default L2 normalization.
         tokenizer_backend: ``"lite"`` (pure Python), ``"rust"`` (the ``tokenizers`` package) or
             ``"auto"``: lite when it supports every component of the file, else rust if installed.
+        table: None keeps the table as stored (4-bit rows stay packed, decoded per batch); ``"f32"``
+            decodes every row once at load (faster look-ups, more memory); ``"q4"`` requires a 4-bit table.
         validate: (option) check the table for NaN/infinity at load; default True.
 
     Raises:
@@ -61,7 +63,8 @@ def load(model: str | os.PathLike[str] | None = None, *, compat: str | None = No
         raise TypeError(f"model must be a folder path (str or os.PathLike) or None, got {type(model).__name__}")
     if normalize is not None and not isinstance(normalize, bool):
         raise TypeError(f"normalize must be a bool or None, got {type(normalize).__name__}")
-    spec = load_spec(model, compat=compat, validate=bool(validate), tokenizer_backend=tokenizer_backend)
+    spec = load_spec(model, compat=compat, validate=bool(validate), tokenizer_backend=tokenizer_backend,
+                     table=table)
     return StaticModel(spec, truncate_dim=truncate_dim, normalize=normalize)
 
 

