@@ -31,11 +31,15 @@ DEFAULT_BATCH_SIZE = 1024
 
 def load(model: str | os.PathLike[str] | None = None, *, compat: str | None = None,
          truncate_dim: int | None = None, normalize: bool | None = None, tokenizer_backend: str = "auto",
-         table: str | None = None, **options: Any) -> StaticModel:
-    """Load a static model from a local folder (``None``: the embedded default model).
+         table: str | None = None, revision: str | None = None, token: str | bool | None = None,
+         cache_dir: str | os.PathLike[str] | None = None, local_files_only: bool = False,
+         **options: Any) -> StaticModel:
+    """Load a static model from a local folder, a hub id or an alias (``None``: the embedded default model).
 
     Args:
-        model: a model2vec or sentence-transformers StaticEmbedding folder.
+        model: a model2vec, sentence-transformers StaticEmbedding or SSE folder; or, when no such path
+            exists, a hub id ``"org/name"`` or an alias such as ``"potion-8m"`` (:mod:`static_embed.aliases`),
+            resolved through the Hugging Face cache (:func:`static_embed.hub.resolve_model`).
         compat: ``"model2vec"`` or ``"sentence-transformers"`` to force whose semantics apply;
             by default a folder follows the library that wrote it (model2vec when both could read it).
         truncate_dim: Matryoshka dimension to keep by default.
@@ -45,9 +49,16 @@ def load(model: str | os.PathLike[str] | None = None, *, compat: str | None = No
         table: None keeps the table as stored (4-bit rows stay packed, decoded per batch); ``"f32"``
             decodes every row once at load (faster look-ups, more memory); ``"q4"`` requires a 4-bit table.
         validate: (option) check the table for NaN/infinity at load; default True.
+        revision: hub branch, tag or commit (default ``"main"``); hub ids only.
+        token: hub token; ``None`` uses ``HF_TOKEN`` or the stored token, ``False`` sends none.
+        cache_dir: the Hugging Face hub cache (default ``HF_HUB_CACHE``, else ``$HF_HOME/hub``).
+        local_files_only: use the cache only, never the network (as ``HF_HUB_OFFLINE=1`` does).
 
     Raises:
-        FileNotFoundError: the folder does not exist.
+        FileNotFoundError: the folder does not exist; for a hub id, ``static_embed.hub.HubNotFoundError``
+            (no such repository or revision) or ``ModelNotCachedError`` (offline and not cached).
+        PermissionError: ``static_embed.hub.HubAuthError``, the hub refused access.
+        ConnectionError: ``static_embed.hub.HubDownloadError``, the download failed after bounded retries.
         ModelFormatError: the folder holds no known format, or a file in it is malformed.
 
     >>> model = load()
@@ -61,6 +72,12 @@ def load(model: str | os.PathLike[str] | None = None, *, compat: str | None = No
         model = DEFAULT_MODEL_DIR
     if not isinstance(model, (str, os.PathLike)):
         raise TypeError(f"model must be a folder path (str or os.PathLike) or None, got {type(model).__name__}")
+    if isinstance(model, str) and not os.path.exists(model):
+        from .hub import is_hub_reference, resolve_model
+
+        if is_hub_reference(model):
+            model = resolve_model(model, revision=revision, token=token, cache_dir=cache_dir,
+                                  local_files_only=local_files_only)
     if normalize is not None and not isinstance(normalize, bool):
         raise TypeError(f"normalize must be a bool or None, got {type(normalize).__name__}")
     spec = load_spec(model, compat=compat, validate=bool(validate), tokenizer_backend=tokenizer_backend,
