@@ -17,9 +17,11 @@ may be shared by threads; the tokenizer's word cache is bounded.
 
 from .encoder import StaticModel, load
 from .errors import ModelFormatError
+from .sentence_transformer import SentenceTransformer
 from .similarity import similarity
 from .tokenizer import Tokenizer
 
 __version__ = "0.1.0"
 
-__all__ = ["ModelFormatError", "StaticModel", "Tokenizer", "__version__", "load", "similarity"]
+__all__ = ["ModelFormatError", "SentenceTransformer", "StaticModel", "Tokenizer", "__version__", "load",
+           "similarity"]
