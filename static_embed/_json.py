@@ -13,11 +13,14 @@ import json
 import os
 from typing import Any
 
+import numpy as np
+
 from .errors import ModelFormatError
 
 __all__ = ["MAX_JSON_DEPTH", "loads_strict", "load_json_file"]
 
-MAX_JSON_DEPTH = 64
+#: serde_json's recursion limit, which the reference libraries parse with
+MAX_JSON_DEPTH = 128
 
 
 def _reject_constant(name: str) -> Any:
@@ -33,30 +36,32 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-def _nesting_depth_exceeds(text: str, limit: int) -> bool:
-    """Bound nesting before parsing, so deep input never reaches the recursive parser."""
-    if text.count("[") + text.count("{") <= limit:
-        return False
-    depth = 0
-    in_string = False
-    escaped = False
-    for char in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-        elif char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif char in "]}":
-            depth -= 1
-    return False
+_STRUCTURAL = np.zeros(256, dtype=bool)
+_STRUCTURAL[[ord(c) for c in '"\\[]{}']] = True
+
+
+def nesting_depth(data: bytes) -> int:
+    """Deepest bracket nesting outside strings, in whole-array numpy passes over the few structural bytes."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    where = np.flatnonzero(_STRUCTURAL[raw])
+    if where.size == 0:
+        return 0
+    codes = raw[where]
+    index = np.arange(where.size)
+    adjacent = np.zeros(where.size, dtype=bool)  # this byte directly follows the previous structural byte
+    adjacent[1:] = np.diff(where) == 1
+    backslash = codes == ord("\\")
+    continues_run = np.zeros(where.size, dtype=bool)
+    continues_run[1:] = backslash[1:] & backslash[:-1] & adjacent[1:]
+    run_start = np.maximum.accumulate(np.where(backslash & ~continues_run, index, -1))
+    run_length = np.where(backslash, index - run_start + 1, 0)  # backslashes ending here
+    escaped = np.zeros(where.size, dtype=bool)
+    escaped[1:] = adjacent[1:] & (run_length[:-1] % 2 == 1)
+    quote = (codes == ord('"')) & ~escaped
+    outside = np.cumsum(quote) % 2 == 0
+    steps = outside * (((codes == ord("[")) | (codes == ord("{"))).astype(np.int64)
+                       - ((codes == ord("]")) | (codes == ord("}"))).astype(np.int64))
+    return int(np.cumsum(steps).max(initial=0))
 
 
 def loads_strict(text: str | bytes, *, source: str, error: type[ModelFormatError] = ModelFormatError) -> Any:
@@ -66,13 +71,17 @@ def loads_strict(text: str | bytes, *, source: str, error: type[ModelFormatError
             text = bytes(text).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise error(f"{source}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
-    if _nesting_depth_exceeds(text, MAX_JSON_DEPTH):
+    raw = text.encode("utf-8", "surrogatepass")
+    if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and nesting_depth(raw) > MAX_JSON_DEPTH:
         raise error(f"{source}: JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise error(f"{source}: invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        # CPython's parser recurses per level and stops at the recursion limit, cleanly
+        raise error(f"{source}: JSON nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError as exc:
         # duplicate keys, NaN/Infinity, integers too long to convert
         raise error(f"{source}: invalid JSON ({exc})") from None
 

@@ -122,8 +122,8 @@ def test_mapping_out_of_range(tmp_path):
 @pytest.mark.parametrize("edit, error, fragment", [
     (lambda spec: spec.update(pre_tokenizer={"type": "CharDelimiterSplit", "delimiter": "x"}),
      UnsupportedFeatureError, "pre_tokenizer.type 'CharDelimiterSplit' is not supported"),
-    (lambda spec: spec.update(normalizer={"type": "Sequence", "normalizers": [{"type": "ByteLevel"}]}),
-     UnsupportedFeatureError, "normalizer.normalizers[0].type 'ByteLevel'"),
+    (lambda spec: spec.update(normalizer={"type": "Sequence", "normalizers": [{"type": "Nmt"}]}),
+     UnsupportedFeatureError, "normalizer.normalizers[0].type 'Nmt'"),
     (lambda spec: spec["model"].update(type="Mystery"), UnsupportedFeatureError, "model.type 'Mystery'"),
     (lambda spec: spec["model"].pop("unk_token"), TokenizerConfigError, "model.unk_token is missing"),
     (lambda spec: spec["model"].update(unk_token="<nope>"), TokenizerConfigError, "is not in the vocabulary"),

@@ -27,6 +27,7 @@ EXTERNAL_NORMALIZERS = {
     "NFC": "unicode_forms", "NFKC": "unicode_forms", "NFKD": "unicode_forms", "StripAccents": "unicode_forms",
     "Precompiled": "precompiled",
     "Replace": "text_edits", "Strip": "text_edits", "Prepend": "text_edits",
+    "ByteLevel": "byte_level",
 }
 
 
