@@ -12,16 +12,25 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ..errors import TokenizerConfigError
+from . import _split_data, unicode
 
 __all__ = ["AddedToken", "AddedTokenMatcher", "parse_added_tokens"]
 
-_WORD_AT_END = re.compile(r"\w\Z")
-_WORD_AT_START = re.compile(r"\w")
-_SPACES_AT_END = re.compile(r"\s*\Z")
-_SPACES_AT_START = re.compile(r"\s*")
+@lru_cache(maxsize=1)
+def _boundary_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Word and space tests with the Rust ``regex`` crate's Unicode ``\\w`` and ``\\s``, frozen from the reference.
+
+    (Python's ``\\w`` differs on about 13,000 code points: combining marks are word
+    characters there, superscript digits are not.)
+    """
+    word = unicode.char_class_pattern(_split_data.WORD_RANGES)
+    space = unicode.char_class_pattern(_split_data.SPACE_RANGES)
+    return (re.compile(f"[{word}]\\Z"), re.compile(f"[{word}]"), re.compile(f"[{space}]*\\Z"),
+            re.compile(f"[{space}]*"))
 
 #: one piece of a split text: a string still to tokenize, or the id of a matched token
 Piece = str | int
@@ -59,15 +68,16 @@ class AddedTokenMatcher:
         for match in self._regex.finditer(text):
             start, stop = match.span()
             token = self._tokens[match.group()]
+            word_at_end, word_at_start, spaces_at_end, spaces_at_start = _boundary_patterns()
             if token.single_word:
-                if (start > 0 and _WORD_AT_END.search(text, 0, start)) or \
-                        (stop < len(text) and _WORD_AT_START.match(text, stop)):
+                if (start > 0 and word_at_end.search(text, 0, start)) or \
+                        (stop < len(text) and word_at_start.match(text, stop)):
                     continue
             if token.lstrip:
-                spaces = _SPACES_AT_END.search(text, 0, start)
+                spaces = spaces_at_end.search(text, 0, start)
                 start = max(spaces.start() if spaces else start, consumed)
             if token.rstrip:
-                spaces = _SPACES_AT_START.match(text, stop)
+                spaces = spaces_at_start.match(text, stop)
                 stop = spaces.end() if spaces else stop
             if consumed < start:
                 pieces.append(text[consumed:start])

@@ -65,12 +65,30 @@ def _is_cjk_ideograph(char: str) -> bool:
 
 
 class Normalizer:
-    """Base class: ``normalize(text) -> text``."""
+    """Base class: ``normalize(text) -> text``.
+
+    ``keeps_origin(text)`` says whether the first character of ``normalize(text)`` is still
+    aligned to offset 0 of ``text`` in the reference's offset tracking (Metaspace "first" only
+    prepends to such a piece). Classes that do not define it cannot be combined with
+    ``prepend_scheme="first"``.
+    """
 
     per_char: bool = False
 
     def normalize(self, text: str) -> str:
         raise NotImplementedError
+
+    def keeps_origin(self, text: str) -> bool:
+        raise NotImplementedError
+
+
+def knows_origin(normalizer: Normalizer | None) -> bool:
+    """Whether ``keeps_origin`` is defined for ``normalizer`` (and all its parts)."""
+    if normalizer is None:
+        return True
+    if isinstance(normalizer, Sequence):
+        return all(knows_origin(n) for n in normalizer.normalizers)
+    return type(normalizer).keeps_origin is not Normalizer.keeps_origin
 
 
 class Lowercase(Normalizer):
@@ -86,6 +104,9 @@ class Lowercase(Normalizer):
             return text.lower()
         return text.translate(self._table)
 
+    def keeps_origin(self, text: str) -> bool:
+        return True
+
 
 class NFD(Normalizer):
     """Canonical decomposition with the reference's frozen tables."""
@@ -94,6 +115,9 @@ class NFD(Normalizer):
 
     def normalize(self, text: str) -> str:
         return text if text.isascii() else unicode.nfd(text)
+
+    def keeps_origin(self, text: str) -> bool:
+        return True
 
 
 class _DropNonspacingMarks(Normalizer):
@@ -141,6 +165,16 @@ class BertNormalizer(Normalizer):
             return f" {char} "
         return char
 
+    def keeps_origin(self, text: str) -> bool:
+        if not text:
+            return True
+        first = text[0]
+        if self.clean_text and (first in "\x00\ufffd" or unicode.is_bert_control(first)):
+            return False
+        if self.strip_accents and unicode.is_nonspacing_mark(unicode.nfd(first)[0]):
+            return False
+        return True
+
     def normalize(self, text: str) -> str:
         if text.isascii():
             if self.clean_text:
@@ -166,6 +200,13 @@ class Sequence(Normalizer):
         for normalizer in self.normalizers:
             text = normalizer.normalize(text)
         return text
+
+    def keeps_origin(self, text: str) -> bool:
+        for normalizer in self.normalizers:
+            if not normalizer.keeps_origin(text):
+                return False
+            text = normalizer.normalize(text)
+        return True
 
 
 def _flag(spec: dict[str, Any], key: str, default: bool | None, path: str) -> bool | None:

@@ -40,12 +40,25 @@ def _punctuation_splitter() -> re.Pattern[str]:
 
 
 class PreTokenizer:
-    """Base class: ``split(text) -> list of words``."""
+    """Base class: ``split(text) -> list of words``.
+
+    ``first_sensitive`` pre-tokenizers (Metaspace with ``prepend_scheme="first"``) treat a piece
+    differently when it starts the original text; they take ``split(text, first_piece=...)``.
+    """
 
     splits_on_whitespace: bool = False
+    first_sensitive: bool = False
 
     def split(self, text: str) -> list[str]:
         raise NotImplementedError
+
+    def first_part_at_start(self, text: str, parts: list[str]) -> bool:
+        """Whether ``parts[0]`` (from ``split(text)``) starts at offset 0 of ``text``.
+
+        Right for pre-tokenizers whose parts are substrings of ``text`` in order; transforming
+        ones (Metaspace) override it.
+        """
+        return bool(parts) and text.startswith(parts[0])
 
 
 class WhitespaceSplit(PreTokenizer):
@@ -77,12 +90,25 @@ class Sequence(PreTokenizer):
     def __init__(self, pre_tokenizers: list[PreTokenizer]) -> None:
         self.pre_tokenizers = pre_tokenizers
         self.splits_on_whitespace = bool(pre_tokenizers) and pre_tokenizers[0].splits_on_whitespace
+        self.first_sensitive = any(p.first_sensitive for p in pre_tokenizers)
 
-    def split(self, text: str) -> list[str]:
-        pieces = [text]
+    def split(self, text: str, *, first_piece: bool = True) -> list[str]:  # type: ignore[override]
+        if not self.first_sensitive:
+            pieces = [text]
+            for pre_tokenizer in self.pre_tokenizers:
+                pieces = [out for piece in pieces for out in pre_tokenizer.split(piece)]
+            return pieces
+        # Track which piece (at most one) still starts the original text.
+        flagged = [(text, first_piece)]
         for pre_tokenizer in self.pre_tokenizers:
-            pieces = [out for piece in pieces for out in pre_tokenizer.split(piece)]
-        return pieces
+            out: list[tuple[str, bool]] = []
+            for piece, first in flagged:
+                parts = (pre_tokenizer.split(piece, first_piece=first)  # type: ignore[call-arg]
+                         if pre_tokenizer.first_sensitive else pre_tokenizer.split(piece))
+                lead = first and pre_tokenizer.first_part_at_start(piece, parts)
+                out.extend((part, lead and k == 0) for k, part in enumerate(parts))
+            flagged = out
+        return [piece for piece, _ in flagged]
 
 
 def build_pre_tokenizer(spec: Any, path: str = "pre_tokenizer") -> PreTokenizer | None:

@@ -21,11 +21,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from .._json import load_json_file, loads_strict
-from ..errors import ModelFormatError, TokenizerConfigError
+from ..errors import ModelFormatError, TokenizerConfigError, UnsupportedFeatureError
 from . import _unicode_data, unicode
 from .added_tokens import AddedToken, Piece, build_matchers, parse_added_tokens
 from .models import Model, build_model
-from .normalizers import Normalizer, build_normalizer
+from .normalizers import Normalizer, build_normalizer, knows_origin
 from .pre_tokenizers import PreTokenizer, build_pre_tokenizer
 
 __all__ = ["Tokenizer", "Truncation"]
@@ -82,6 +82,14 @@ def _assign_added_ids(tokens: list[AddedToken], vocab: dict[str, int]) -> list[A
     return list(by_id.values())
 
 
+def _first_sensitive_leads(pre_tokenizer: PreTokenizer | None) -> bool:
+    """True unless a first-sensitive pre-tokenizer runs after another one in a Sequence."""
+    parts = getattr(pre_tokenizer, "pre_tokenizers", None)
+    if parts is None:
+        return True
+    return not any(p.first_sensitive for p in parts[1:]) and _first_sensitive_leads(parts[0] if parts else None)
+
+
 def check_text(text: object, where: str) -> str:
     """Return ``text`` if it is a str the pipeline can take; raise a typed error naming ``where``."""
     if type(text) is not str:
@@ -119,6 +127,15 @@ class Tokenizer:
         self.added_tokens = _assign_added_ids(list(added_tokens or []), model.vocab)
         self.truncation = truncation
         self.source = source
+        # Metaspace(prepend_scheme="first") must know which piece starts the original text
+        self._first_sensitive = bool(pre_tokenizer is not None and pre_tokenizer.first_sensitive)
+        if self._first_sensitive and not knows_origin(normalizer):
+            raise UnsupportedFeatureError(
+                f"prepend_scheme 'first' after normalizer {type(normalizer).__name__} is not supported")
+        if self._first_sensitive and normalizer is not None and not _first_sensitive_leads(pre_tokenizer):
+            # which word starts the text then depends on the reference's offset alignments
+            raise UnsupportedFeatureError("Metaspace(prepend_scheme='first') after another pre-tokenizer "
+                                          "and a normalizer is not supported")
         self._raw_matcher, self._normalized_matcher = build_matchers(
             self.added_tokens, normalizer.normalize if normalizer else None)
         self._word_split = self._safe_word_splitter()
@@ -177,6 +194,8 @@ class Tokenizer:
         """Whitespace characters the raw text may be cut at before normalizing, or None if no exact cut exists."""
         if self.pre_tokenizer is None or not self.pre_tokenizer.splits_on_whitespace:
             return None
+        if self._first_sensitive:
+            return None
         if self._normalized_matcher:
             return None
         if self.normalizer is not None and not self.normalizer.per_char:
@@ -226,13 +245,13 @@ class Tokenizer:
 
     def _encode_checked(self, text: str) -> list[int]:
         ids: list[int] = []
-        for piece in self._raw_matcher.split(text):
+        for index, piece in enumerate(self._raw_matcher.split(text)):
             if type(piece) is int:
                 ids.append(piece)
             elif self._word_split is not None:
                 self._encode_words(piece, ids)
             else:
-                self._encode_segment(piece, ids)
+                self._encode_segment(piece, ids, index == 0)
         return self.truncation.apply(ids) if self.truncation is not None else ids
 
     def _encode_words(self, segment: str, ids: list[int]) -> None:
@@ -250,15 +269,21 @@ class Tokenizer:
                 cache[word] = cached
             ids.extend(cached)
 
-    def _encode_segment(self, segment: str, ids: list[int]) -> None:
+    def _encode_segment(self, segment: str, ids: list[int], at_origin: bool = False) -> None:
+        """``at_origin``: ``segment`` starts at offset 0 of the original text."""
         normalized = self.normalizer.normalize(segment) if self.normalizer else segment
         pieces: list[Piece] = self._normalized_matcher.split(normalized) if self._normalized_matcher \
             else ([normalized] if normalized else [])
-        for piece in pieces:
+        first = at_origin and self._first_sensitive and (
+            self.normalizer is None or self.normalizer.keeps_origin(segment))
+        for index, piece in enumerate(pieces):
             if type(piece) is int:
                 ids.append(piece)
                 continue
-            words = self.pre_tokenizer.split(piece) if self.pre_tokenizer else [piece]
+            if self._first_sensitive:
+                words = self.pre_tokenizer.split(piece, first_piece=first and index == 0)  # type: ignore
+            else:
+                words = self.pre_tokenizer.split(piece) if self.pre_tokenizer else [piece]
             cache = self._piece_cache
             for word in words:
                 cached = cache.get(word)
