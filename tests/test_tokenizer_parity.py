@@ -42,16 +42,20 @@ def wordpiece_files(model_fixtures: dict[str, Path]) -> dict[str, Path]:
     return chosen
 
 
-def test_every_wordpiece_fixture_matches(model_fixtures, parity_texts):
+def test_every_wordpiece_fixture_matches(model_fixtures):
+    import corpus
+
+    texts = corpus.english_texts() + corpus.japanese_texts(limit=12000) + corpus.edge_cases()
+    assert len(texts) >= 20000
     files = wordpiece_files(model_fixtures)
     assert len(files) >= 3, files  # distilled, pretty-printed by ST, upstream MiniLM (truncation 128)
     for name, path in files.items():
-        expected = reference_ids(path, parity_texts)
-        ours = Tokenizer.from_file(path).encode_batch(parity_texts)
+        expected = reference_ids(path, texts)
+        ours = Tokenizer.from_file(path).encode_batch(texts)
         mismatches = [i for i, (a, b) in enumerate(zip(expected, ours)) if a != b]
         assert not mismatches, (
-            f"{name}: {len(mismatches)} of {len(parity_texts)} texts differ; first: "
-            f"{parity_texts[mismatches[0]][:80]!r} expected {expected[mismatches[0]][:12]} "
+            f"{name}: {len(mismatches)} of {len(texts)} texts differ; first: "
+            f"{texts[mismatches[0]][:80]!r} expected {expected[mismatches[0]][:12]} "
             f"got {ours[mismatches[0]][:12]}")
 
 
