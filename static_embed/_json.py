@@ -40,12 +40,18 @@ _STRUCTURAL = np.zeros(256, dtype=bool)
 _STRUCTURAL[[ord(c) for c in '"\\[]{}']] = True
 
 
-def nesting_depth(data: bytes) -> int:
-    """Deepest bracket nesting outside strings, in whole-array numpy passes over the few structural bytes."""
-    raw = np.frombuffer(data, dtype=np.uint8)
+#: structural bytes examined per numpy pass: bounds the work arrays (about 50 bytes per structural byte)
+_DEPTH_CHUNK = 1 << 18
+
+
+def _chunk_depth(raw: np.ndarray, depth: int, inside: bool) -> tuple[int, int, bool]:
+    """(max depth, depth at the end, inside a string at the end) for one chunk, starting from ``depth``/``inside``.
+
+    The chunk never ends inside a run of backslashes, so escapes do not cross chunk boundaries.
+    """
     where = np.flatnonzero(_STRUCTURAL[raw])
     if where.size == 0:
-        return 0
+        return depth, depth, inside
     codes = raw[where]
     index = np.arange(where.size)
     adjacent = np.zeros(where.size, dtype=bool)  # this byte directly follows the previous structural byte
@@ -58,20 +64,44 @@ def nesting_depth(data: bytes) -> int:
     escaped = np.zeros(where.size, dtype=bool)
     escaped[1:] = adjacent[1:] & (run_length[:-1] % 2 == 1)
     quote = (codes == ord('"')) & ~escaped
-    outside = np.cumsum(quote) % 2 == 0
+    quotes_so_far = np.cumsum(quote)
+    outside = (quotes_so_far + int(inside)) % 2 == 0
     steps = outside * (((codes == ord("[")) | (codes == ord("{"))).astype(np.int64)
                        - ((codes == ord("]")) | (codes == ord("}"))).astype(np.int64))
-    return int(np.cumsum(steps).max(initial=0))
+    levels = np.cumsum(steps) + depth
+    return int(levels.max(initial=depth)), int(levels[-1]), bool((int(quotes_so_far[-1]) + int(inside)) % 2)
+
+
+def nesting_depth(data: bytes) -> int:
+    """Deepest bracket nesting outside strings, in numpy passes over the few structural bytes.
+
+    The bytes are scanned in chunks so that the work arrays stay bounded whatever the file's size.
+    """
+    raw = np.frombuffer(data, dtype=np.uint8)
+    best = depth = 0
+    inside = False
+    start = 0
+    while start < raw.size:
+        end = min(start + _DEPTH_CHUNK, raw.size)
+        while end < raw.size and raw[end - 1] == ord("\\"):  # never split a run of backslashes
+            end += 1
+        top, depth, inside = _chunk_depth(raw[start:end], depth, inside)
+        best = max(best, top)
+        start = end
+    return best
 
 
 def loads_strict(text: str | bytes, *, source: str, error: type[ModelFormatError] = ModelFormatError) -> Any:
     """Parse JSON strictly; raise ``error`` naming ``source`` on any problem."""
     if isinstance(text, (bytes, bytearray, memoryview)):
+        raw_input = text  # kept as is: no second encoded copy of a large file
         try:
             text = bytes(text).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise error(f"{source}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
-    raw = text.encode("utf-8", "surrogatepass")
+        raw = bytes(raw_input)
+    else:
+        raw = text.encode("utf-8", "surrogatepass")
     if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and nesting_depth(raw) > MAX_JSON_DEPTH:
         raise error(f"{source}: JSON nested deeper than {MAX_JSON_DEPTH} levels")
     try:
@@ -94,5 +124,5 @@ def load_json_file(path: str | os.PathLike[str], *, max_bytes: int = 256 * 1024 
     if size > max_bytes:
         raise error(f"{path}: file is {size} bytes, larger than the {max_bytes}-byte limit for JSON")
     with open(path, "rb") as handle:
-        data = handle.read(max_bytes + 1)
+        data = handle.read(size + 1)  # read(n) allocates n bytes up front: never ask for the cap itself
     return loads_strict(data, source=path, error=error)

@@ -15,11 +15,19 @@ from ..errors import UnsupportedFeatureError
 __all__ = ["build_external"]
 
 
+def _shown(kind: Any) -> str:
+    """``repr(kind)`` cut to about 100 characters: a hostile file's 50 MB type name stays out of messages."""
+    if isinstance(kind, str) and len(kind) > 100:
+        return repr(kind[:100]) + "..."
+    text = repr(kind)
+    return text if len(text) <= 103 else text[:100] + "..."
+
+
 def build_external(modules: dict[str, str], function: str, kind: str, spec: dict[str, Any], path: str) -> Any:
     """Call ``<module>.<function>(spec, path)`` for the module registered for ``kind``."""
     module_name = modules.get(kind)
     if module_name is None:
-        raise UnsupportedFeatureError(f"{path}.type {kind!r} is not supported by the pure-Python tokenizer")
+        raise UnsupportedFeatureError(f"{path}.type {_shown(kind)} is not supported by the pure-Python tokenizer")
     try:
         module = importlib.import_module(f"{__package__}.{module_name}")
     except ModuleNotFoundError as exc:
