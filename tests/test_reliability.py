@@ -535,3 +535,17 @@ def test_hostile_texts_give_defined_vectors(name, request, assembled, tmp_path):
     empty = model.encode([])
     assert empty.shape == (0, model.dim) and empty.dtype == np.float32
     assert np.array_equal(model.encode(HOSTILE_TEXTS[0]), vectors[0])
+
+
+def test_tokenizer_caches_are_bounded_and_stay_correct(monkeypatch):
+    """Word and piece caches never grow past their limit, and clearing them changes no id."""
+    from static_embed import Tokenizer
+    from static_embed.tokenizer import tokenizer as tokenizer_module
+
+    monkeypatch.setattr(tokenizer_module, "_WORD_CACHE_LIMIT", 64)
+    tok = Tokenizer.from_file(DEFAULT_MODEL / "tokenizer.json")
+    fresh = Tokenizer.from_file(DEFAULT_MODEL / "tokenizer.json")
+    texts = [f"word{i} token{i * 7} 東京{i}" for i in range(2000)]
+    for start in range(0, len(texts), 100):
+        assert tok.encode_batch(texts[start:start + 100]) == [fresh.encode(t) for t in texts[start:start + 100]]
+        assert len(tok._word_cache) <= 64 and len(tok._piece_cache) <= 64
