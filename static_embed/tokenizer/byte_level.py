@@ -12,12 +12,12 @@ changes offsets, never ids, so it is accepted and ignored.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any
 
 from ..errors import TokenizerConfigError, UnsupportedFeatureError
 from .normalizers import Normalizer
+from . import unicode
 from .pre_tokenizers import PreTokenizer
 from .split import compile_onig_regex, find_matches
 
@@ -59,7 +59,7 @@ def to_byte_chars(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _gpt2_regex() -> re.Pattern[str]:
+def _gpt2_regex() -> unicode.OnigRegex:
     return compile_onig_regex(GPT2_PATTERN, "GPT-2 regex")
 
 
