@@ -21,7 +21,7 @@ from .model_spec import ModelSpec
 from .normalize import l2_normalize
 from .pooling import mean_pool
 from .tokenizer.backends import AnyTokenizer
-from .tokenizer.tokenizer import check_text
+from .tokenizer.tokenizer import check_text, check_texts
 
 __all__ = ["DEFAULT_MODEL_DIR", "StaticModel", "load"]
 
@@ -94,8 +94,7 @@ def _as_text_list(texts: object) -> tuple[list[str], bool]:
         raise TypeError(f"texts must be a str or a sequence of str, got {type(texts).__name__}")
     if isinstance(texts, np.ndarray):
         texts = texts.tolist()
-    items = texts if isinstance(texts, list) else list(texts)
-    return [check_text(text, f"texts[{i}]") for i, text in enumerate(items)], False
+    return check_texts(texts if isinstance(texts, list) else list(texts)), False
 
 
 class StaticModel:

@@ -14,7 +14,7 @@ import os
 from typing import Any
 
 from ..errors import TokenizerConfigError
-from .tokenizer import Truncation, check_text
+from .tokenizer import Truncation, VocabularyView, check_text, check_texts
 
 __all__ = ["RustTokenizer", "rust_available"]
 
@@ -38,7 +38,7 @@ def rust_available() -> bool:
     return True
 
 
-class RustTokenizer:
+class RustTokenizer(VocabularyView):
     """``tokenizers.Tokenizer`` wrapped to the runner's tokenizer interface."""
 
     backend = "rust"
@@ -82,16 +82,6 @@ class RustTokenizer:
             clone.truncation = Truncation(max_length)
         return clone
 
-    def get_vocab(self) -> dict[str, int]:
-        return dict(self._vocab)
-
-    @property
-    def vocab_size(self) -> int:
-        return max(self._vocab.values()) + 1
-
-    def token_to_id(self, token: str) -> int | None:
-        return self._vocab.get(token)
-
     @property
     def unk_id(self) -> int | None:
         return self._unk_id
@@ -100,7 +90,5 @@ class RustTokenizer:
         return self._inner.encode(check_text(text, "text"), add_special_tokens=False).ids
 
     def encode_batch(self, texts: list[str]) -> list[list[int]]:
-        if isinstance(texts, str):
-            raise TypeError("encode_batch expects a list of str, got a single str")
-        checked = [check_text(text, f"texts[{i}]") for i, text in enumerate(texts)]
-        return [encoding.ids for encoding in self._inner.encode_batch(checked, add_special_tokens=False)]
+        encodings = self._inner.encode_batch(check_texts(texts), add_special_tokens=False)
+        return [encoding.ids for encoding in encodings]

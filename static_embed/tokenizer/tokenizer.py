@@ -28,7 +28,7 @@ from .models import Model, build_model
 from .normalizers import Normalizer, build_normalizer, knows_origin
 from .pre_tokenizers import PreTokenizer, build_pre_tokenizer
 
-__all__ = ["Tokenizer", "Truncation"]
+__all__ = ["Tokenizer", "Truncation", "VocabularyView", "check_text", "check_texts"]
 
 _WORD_CACHE_LIMIT = 1 << 17
 _MAX_TOKENIZER_JSON_BYTES = 512 * 1024 * 1024
@@ -105,7 +105,32 @@ def check_text(text: object, where: str) -> str:
     return text
 
 
-class Tokenizer:
+def check_texts(texts: object) -> list[str]:
+    """``texts`` as a list of checked str; a bare str or a non-str item raises ``TypeError`` naming it."""
+    if isinstance(texts, str):
+        raise TypeError("encode_batch expects a list of str, got a single str")
+    return [check_text(text, f"texts[{i}]") for i, text in enumerate(texts)]  # type: ignore[attr-defined]
+
+
+class VocabularyView:
+    """Vocabulary look-ups shared by both backends; subclasses fill ``_vocab`` (token -> id, added tokens included)."""
+
+    _vocab: dict[str, int]
+
+    def get_vocab(self) -> dict[str, int]:
+        """Token string to id, added tokens included (like ``tokenizers``' ``get_vocab()``)."""
+        return dict(self._vocab)
+
+    @property
+    def vocab_size(self) -> int:
+        """One more than the largest id this tokenizer can produce."""
+        return max(self._vocab.values()) + 1
+
+    def token_to_id(self, token: str) -> int | None:
+        return self._vocab.get(token)
+
+
+class Tokenizer(VocabularyView):
     """A tokenizer built from a ``tokenizer.json``; safe to share between threads.
 
     ``backend`` is ``"lite"`` (this pure-Python implementation); see
@@ -213,18 +238,6 @@ class Tokenizer:
 
     # -- vocabulary ---------------------------------------------------------------------------
 
-    def get_vocab(self) -> dict[str, int]:
-        """Token string to id, added tokens included (like ``tokenizers``' ``get_vocab()``)."""
-        return dict(self._vocab)
-
-    @property
-    def vocab_size(self) -> int:
-        """One more than the largest id this tokenizer can produce."""
-        return max(self._vocab.values()) + 1
-
-    def token_to_id(self, token: str) -> int | None:
-        return self._vocab.get(token)
-
     @property
     def unk_id(self) -> int | None:
         """The model's unknown-token id (what model2vec drops), or None."""
@@ -238,10 +251,7 @@ class Tokenizer:
 
     def encode_batch(self, texts: list[str]) -> list[list[int]]:
         """``encode`` for each text; a non-str item raises ``TypeError`` naming its index."""
-        if isinstance(texts, str):
-            raise TypeError("encode_batch expects a list of str, got a single str")
-        checked = [check_text(text, f"texts[{i}]") for i, text in enumerate(texts)]
-        return [self._encode_checked(text) for text in checked]
+        return [self._encode_checked(text) for text in check_texts(texts)]
 
     def _encode_checked(self, text: str) -> list[int]:
         ids: list[int] = []
