@@ -48,7 +48,6 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -60,6 +59,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import fixture_hashing  # sibling module in tools/
 
 REPO = Path(__file__).resolve().parent.parent
 FORMAT_VERSION = 3
@@ -100,28 +101,8 @@ log = logging.getLogger("build_bpe_fixtures")
 # ---------------------------------------------------------------------------
 
 
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def library_versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {"python": sys.version.split()[0]}
-    for name in VERSIONED:
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            found[name] = "absent"
-    return found
+    return fixture_hashing.library_versions(VERSIONED)
 
 
 def _read_json(path: Path) -> Any:
@@ -173,7 +154,7 @@ def read_gpt2_ranks(downloads: Path) -> tuple[dict[bytes, int], str]:
         if line:
             token, rank = line.split()
             ranks[base64.b64decode(token)] = int(rank)
-    return ranks, sha256_bytes(data)
+    return ranks, fixture_hashing.sha256_bytes(data)
 
 
 def stamp_info(downloads: Path, texts: list[str]) -> dict[str, Any]:
@@ -181,15 +162,15 @@ def stamp_info(downloads: Path, texts: list[str]) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION,
         "fixtures": list(FIXTURE_NAMES),
-        "whisper_sdist_sha256": sha256_file(downloads / WHISPER_SDIST),
-        "training_text_sha256": sha256_bytes("\x00".join(texts).encode("utf-8")),
-        "builder_sha256": sha256_file(Path(__file__)),
+        "whisper_sdist_sha256": fixture_hashing.sha256_file(downloads / WHISPER_SDIST),
+        "training_text_sha256": fixture_hashing.sha256_bytes("\x00".join(texts).encode("utf-8")),
+        "builder_sha256": fixture_hashing.sha256_file(Path(__file__)),
         "versions": {name: versions[name] for name in VERSIONED},
     }
 
 
 def stamp_key(info: dict[str, Any]) -> str:
-    return sha256_bytes(json.dumps(info, sort_keys=True).encode())
+    return fixture_hashing.sha256_bytes(json.dumps(info, sort_keys=True).encode())
 
 
 # ---------------------------------------------------------------------------
@@ -487,7 +468,7 @@ def build_bpe_fixtures(out_dir: Path, downloads: Path, *, force: bool = False) -
                     "description": description,
                     "licence": _licence(name),
                     "bytes": len(data),
-                    "sha256": sha256_bytes(data),
+                    "sha256": fixture_hashing.sha256_bytes(data),
                     "versions": versions,
                     **({"gpt2_tiktoken_sha256": recipes.gpt2_tiktoken_sha256} if name.startswith("gpt2") else {}),
                     "build_seconds": round(time.perf_counter() - started, 3),

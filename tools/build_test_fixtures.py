@@ -70,6 +70,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import fixture_hashing  # sibling module in tools/
+
 FIXTURE_FORMAT_VERSION = 1
 VQ_CLUSTERS = 2048
 VQ_RANDOM_STATE = 42  # model2vec's value
@@ -136,24 +138,8 @@ log = logging.getLogger("build_test_fixtures")
 # ---------------------------------------------------------------------------
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def library_versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {"python": sys.version.split()[0]}
-    for name in VERSIONED:
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            found[name] = "absent"
-    return found
+    return fixture_hashing.library_versions(VERSIONED)
 
 
 def safetensors_header(path: Path) -> dict[str, dict[str, Any]]:
@@ -182,7 +168,7 @@ def stamp_info(source_dir: Path) -> dict[str, Any]:
     return {
         "fixture_format_version": FIXTURE_FORMAT_VERSION,
         "vq_clusters": VQ_CLUSTERS,
-        "source_sha256": {name: sha256_file(source_dir / name) for name in SOURCE_FILES},
+        "source_sha256": {name: fixture_hashing.sha256_file(source_dir / name) for name in SOURCE_FILES},
         "versions": {name: versions[name] for name in STAMP_VERSIONED},
     }
 
@@ -253,7 +239,7 @@ class _Builder:
         try:
             meta = make(tmp)
             files = {
-                str(p.relative_to(tmp)): {"bytes": p.stat().st_size, "sha256": sha256_file(p)}
+                str(p.relative_to(tmp)): {"bytes": p.stat().st_size, "sha256": fixture_hashing.sha256_file(p)}
                 for p in sorted(tmp.rglob("*"))
                 if p.is_file()
             }

@@ -46,7 +46,6 @@ import argparse
 import contextlib
 import copy
 import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -57,6 +56,8 @@ import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+import fixture_hashing  # sibling module in tools/
 
 __all__ = ["VARIANTS", "WHEELS", "build_unigram_fixtures"]
 
@@ -154,28 +155,8 @@ VARIANTS: dict[str, tuple[str, Callable[[dict[str, Any]], None]]] = {
 # -- helpers ------------------------------------------------------------------------------------
 
 
-def _sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": sys.version.split()[0]}
-    for name in _LIBRARIES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = "absent"
-    return out
+    return fixture_hashing.library_versions(_LIBRARIES)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -275,7 +256,7 @@ def _check_spm_shape(spec: dict[str, Any]) -> None:
 
 
 def _stamp_key(inputs: dict[str, Any]) -> str:
-    return _sha256_bytes(json.dumps(inputs, sort_keys=True).encode("utf-8"))
+    return fixture_hashing.sha256_bytes(json.dumps(inputs, sort_keys=True).encode("utf-8"))
 
 
 def build_unigram_fixtures(out_dir: Path, downloads: Path, *, force: bool = False) -> dict[str, Path]:
@@ -297,10 +278,10 @@ def build_unigram_fixtures(out_dir: Path, downloads: Path, *, force: bool = Fals
     text = _training_text()
     inputs = {
         "format": FORMAT_VERSION,
-        "script": _sha256_file(Path(__file__)),
+        "script": fixture_hashing.sha256_file(Path(__file__)),
         "versions": _versions(),
-        "wheels": {name: (_sha256_file(w) if w else None) for name, w in wheels.items()},
-        "corpus": _sha256_bytes(text.encode("utf-8")),
+        "wheels": {name: (fixture_hashing.sha256_file(w) if w else None) for name, w in wheels.items()},
+        "corpus": fixture_hashing.sha256_bytes(text.encode("utf-8")),
         "spm": SPM_TRAINING,
         "seed": SPM_SEED,
         "variants": sorted(VARIANTS),
@@ -322,7 +303,7 @@ def build_unigram_fixtures(out_dir: Path, downloads: Path, *, force: bool = Fals
 
         def write(name: str, data: bytes, meta: dict[str, Any]) -> None:
             _atomic_write(result[name], data)
-            meta = {**meta, "name": name, "sha256": _sha256_bytes(data), "bytes": len(data),
+            meta = {**meta, "name": name, "sha256": fixture_hashing.sha256_bytes(data), "bytes": len(data),
                     "versions": versions, "stamp": key}
             _atomic_write(out_dir / name / META_NAME, _json_bytes(meta))
 
@@ -352,7 +333,7 @@ def build_unigram_fixtures(out_dir: Path, downloads: Path, *, force: bool = Fals
         write("spm-xlmr", json.dumps(base, ensure_ascii=False).encode("utf-8"),
               {**spm_meta, "recipe": "transformers SpmConverter (handle_byte_fallback=True, decoder "
                                      "Sequence[Metaspace, ByteFallback, Fuse])",
-               "spm_model_sha256": _sha256_bytes(model_bytes)})
+               "spm_model_sha256": fixture_hashing.sha256_bytes(model_bytes)})
         for name, (description, edit) in VARIANTS.items():
             spec = copy.deepcopy(base)
             edit(spec)
@@ -375,7 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     paths = build_unigram_fixtures(args.out, args.downloads, force=args.force)
     for name, path in paths.items():
-        print(f"{name:20s} {path.stat().st_size:>10,d} B  {_sha256_file(path)}")
+        print(f"{name:20s} {path.stat().st_size:>10,d} B  {fixture_hashing.sha256_file(path)}")
     print(f"done in {time.perf_counter() - started:.1f} s")
     return 0
 
