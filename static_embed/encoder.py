@@ -72,6 +72,9 @@ def load(model: str | os.PathLike[str] | None = None, *, compat: str | None = No
         model = DEFAULT_MODEL_DIR
     if not isinstance(model, (str, os.PathLike)):
         raise TypeError(f"model must be a folder path (str or os.PathLike) or None, got {type(model).__name__}")
+    reference = model if not isinstance(model, str) or not os.path.exists(model) else os.path.abspath(model)
+    if isinstance(reference, os.PathLike):
+        reference = os.path.abspath(reference)
     if isinstance(model, str) and not os.path.exists(model):
         from .hub import is_hub_reference, resolve_model
 
@@ -82,7 +85,18 @@ def load(model: str | os.PathLike[str] | None = None, *, compat: str | None = No
         raise TypeError(f"normalize must be a bool or None, got {type(normalize).__name__}")
     spec = load_spec(model, compat=compat, validate=bool(validate), tokenizer_backend=tokenizer_backend,
                      table=table)
-    return StaticModel(spec, truncate_dim=truncate_dim, normalize=normalize)
+    loaded = StaticModel(spec, truncate_dim=truncate_dim, normalize=normalize)
+    # What a pickle carries instead of the table: the reference and options to load it again (never the token).
+    loaded._load_args = {"model": os.fspath(reference), "compat": compat, "truncate_dim": truncate_dim,
+                         "normalize": normalize, "tokenizer_backend": tokenizer_backend, "table": table,
+                         "revision": revision, "cache_dir": None if cache_dir is None else os.fspath(cache_dir),
+                         "local_files_only": local_files_only, "validate": bool(validate)}
+    return loaded
+
+
+def _load_from_args(load_args: dict[str, Any]) -> StaticModel:
+    """Unpickle: load the model again from its reference (``StaticModel.__reduce__``)."""
+    return load(**load_args)
 
 
 def _as_text_list(texts: object) -> tuple[list[str], bool]:
@@ -98,12 +112,23 @@ def _as_text_list(texts: object) -> tuple[list[str], bool]:
 
 
 class StaticModel:
-    """A loaded static embedding model; thread-safe for concurrent ``encode`` calls."""
+    """A loaded static embedding model; thread-safe for concurrent ``encode`` calls.
+
+    A model made by :func:`load` pickles by reference (its path or hub id and load
+    options, never the table or a token), so it can be sent to ``multiprocessing``,
+    Ray, Dask or Spark workers cheaply; each worker loads it again, memory-mapped.
+    """
 
     def __init__(self, spec: ModelSpec, *, truncate_dim: int | None = None, normalize: bool | None = None) -> None:
         self.spec = spec
         self.truncate_dim = check_truncate_dim(truncate_dim, spec.table.dim)
         self.normalize = spec.normalize if normalize is None else normalize
+        self._load_args: dict[str, Any] | None = None
+
+    def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
+        if self._load_args is None:
+            raise TypeError("only a StaticModel made by static_embed.load() can be pickled (it pickles by reference)")
+        return _load_from_args, (self._load_args,)
 
     def __repr__(self) -> str:
         return (f"StaticModel(path={self.spec.path!r}, format={self.spec.format!r}, compat={self.spec.compat!r}, "

@@ -168,3 +168,23 @@ def test_similarity_ranks_related_text_first(model):
     docs = model.encode(["Open the file and call read() on it.", "The weather is sunny in Tokyo today."])
     scores = similarity(query, docs)
     assert scores[0] > scores[1]
+
+
+def test_model_pickles_by_reference_and_reloads_equal(tmp_path):
+    import pickle
+
+    from static_embed.encoder import DEFAULT_MODEL_DIR, StaticModel
+
+    model = static_embed.load(truncate_dim=64, normalize=False)
+    payload = pickle.dumps(model)
+    assert len(payload) < 2000, "the table must not travel in the pickle"
+    assert b"default_model" in payload
+    again = pickle.loads(payload)
+    texts = ["pickled models load again", "", "東京"]
+    np.testing.assert_array_equal(again.encode(texts), model.encode(texts))
+    assert again.dim == 64 and again.normalize is False
+
+    bare = StaticModel(model.spec)
+    with pytest.raises(TypeError, match="pickle"):
+        pickle.dumps(bare)
+    assert str(DEFAULT_MODEL_DIR) in repr(again)
