@@ -2,7 +2,8 @@
 
 ``static-embed encode`` turns texts (arguments, a file of lines, a JSONL field, or
 stdin) into vectors written as ``.npy``, JSONL or CSV; ``static-embed rank`` shows
-documents ranked by similarity to a query. Output files are written to a
+documents ranked by similarity to a query; ``static-embed serve`` runs the
+OpenAI-compatible server of :mod:`static_embed.server`. Output files are written to a
 temporary name and renamed, so a failed run never leaves a half-written file.
 """
 
@@ -70,6 +71,14 @@ def _build_parser() -> argparse.ArgumentParser:
     rank.add_argument("query", help="the query text")
     rank.add_argument("documents", nargs="+", help="documents to rank")
     model_options(rank)
+
+    # `serve`: the OpenAI-compatible server; its options and code live in server.py
+    from .server import add_serve_arguments
+
+    serve = commands.add_parser("serve", help="serve models over an OpenAI-compatible /v1/embeddings API",
+                                description="Serve models over HTTP as OpenAI's embeddings API "
+                                            "(needs: pip install 'static-embed-numpy[serve]').")
+    add_serve_arguments(serve)
     return parser
 
 
@@ -189,6 +198,13 @@ def _bench(model: StaticModel, texts: list[str], load_seconds: float, batch_size
 
 def _run(argv: Sequence[str] | None, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     args = _build_parser().parse_args(argv)
+    if args.command == "serve":
+        from .server import serve_from_args
+
+        try:
+            return serve_from_args(args)
+        except ImportError as exc:  # starlette or uvicorn missing: one line with the install hint
+            raise CLIError(str(exc)) from None
     if args.command == "rank":
         model = _load(args)
         vectors = model.encode([args.query, *args.documents], batch_size=args.batch_size)
