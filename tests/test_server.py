@@ -18,7 +18,7 @@ import pytest
 
 import corpus
 import static_embed
-from conftest import REPO
+from conftest import DEFAULT_MODEL, REPO
 
 pytest.importorskip("starlette")
 uvicorn = pytest.importorskip("uvicorn")
@@ -64,9 +64,15 @@ def model() -> static_embed.StaticModel:
 
 
 @pytest.fixture(scope="module")
-def nonorm(model_fixtures) -> static_embed.StaticModel:
-    """A second, different model: a model2vec folder written with normalize=False."""
-    loaded = static_embed.load(model_fixtures["m2v-nonorm"])
+def nonorm(tmp_path_factory) -> static_embed.StaticModel:
+    """A second, different model: the default model's folder with ``"normalize": false`` in its config."""
+    folder = tmp_path_factory.mktemp("nonorm")
+    for name in ("model.safetensors", "tokenizer.json", "modules.json"):
+        (folder / name).symlink_to(DEFAULT_MODEL / name)
+    config = json.loads((DEFAULT_MODEL / "config.json").read_text(encoding="utf-8"))
+    assert config["normalize"] is True
+    (folder / "config.json").write_text(json.dumps({**config, "normalize": False}), encoding="utf-8")
+    loaded = static_embed.load(folder)
     assert not loaded.normalize
     return loaded
 
@@ -454,7 +460,7 @@ def test_cli_serves_two_models_by_name_with_env_key(model, nonorm, texts):
     env = {**os.environ, "PYTHONPATH": str(REPO), server.API_KEY_ENV: API_KEY}
     process = subprocess.Popen(
         [sys.executable, "-m", "static_embed", "serve", "--port", str(port), "--log-level", "warning",
-         "--model", f"main={REPO / 'static_embed' / 'default_model'}", "--model", f"raw={nonorm.spec.path}"],
+         "--model", f"main={DEFAULT_MODEL}", "--model", f"raw={nonorm.spec.path}"],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         url = f"http://127.0.0.1:{port}"

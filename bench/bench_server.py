@@ -1,0 +1,222 @@
+"""Bounded load test of ``static-embed serve``: a fixed number of requests at a fixed concurrency.
+
+Starts the server on 127.0.0.1 (a subprocess, access log off), then for each case
+fires ``--requests`` POST /v1/embeddings requests of real English and Japanese texts
+from ``--concurrency`` concurrent httpx connections, and stops by itself. Every
+response is checked (status 200, one vector per text); every 50th is compared with
+local ``encode`` and must be identical. Errors must be 0 (the exit status is 1
+otherwise). The cases take turns in rounds, and in-process ``encode`` of the same
+batches is timed beside them, so the server's cost reads as a ratio measured in one
+run. Client and server share the machine's cores.
+
+    HF_HUB_OFFLINE=1 .venv-test/bin/python bench/bench_server.py
+
+Writes ``bench/results/server.json`` and ``bench/results/server.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import httpx  # noqa: E402
+import numpy as np  # noqa: E402
+
+import corpus  # noqa: E402
+import static_embed  # noqa: E402
+
+RESULTS = REPO / "bench" / "results"
+MODEL = "static-embed-default"
+CHECK_EVERY = 50
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("STATIC_EMBED_API_KEY", None)
+    process = subprocess.Popen([sys.executable, "-m", "static_embed", "serve", "--port", str(port),
+                                "--log-level", "warning"], cwd=REPO, env=env, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with status {process.returncode}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the server did not start within 60 s")
+
+
+def decode(item: dict, encoding_format: str) -> np.ndarray:
+    if encoding_format == "base64":
+        return np.frombuffer(base64.b64decode(item["embedding"]), dtype="<f4")
+    return np.asarray(item["embedding"], dtype=np.float32)
+
+
+async def run_requests(url: str, batches: list[list[str]], encoding_format: str, concurrency: int,
+                       model: static_embed.StaticModel, latencies: list[float], errors: list[str]) -> float:
+    """Send ``batches`` from ``concurrency`` connections; return the wall time, append latencies and errors."""
+    next_index = iter(range(len(batches)))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+
+        async def worker() -> None:
+            for index in next_index:
+                batch = batches[index]
+                body = {"model": MODEL, "input": batch if len(batch) > 1 else batch[0],
+                        "encoding_format": encoding_format}
+                start = time.perf_counter()
+                try:
+                    response = await client.post("/v1/embeddings", json=body)
+                    latencies.append(time.perf_counter() - start)
+                    if response.status_code != 200:
+                        errors.append(f"status {response.status_code}")
+                        continue
+                    data = response.json()["data"]
+                    if len(data) != len(batch):
+                        errors.append(f"{len(data)} vectors for {len(batch)} texts")
+                    elif index % CHECK_EVERY == 0:
+                        served = np.stack([decode(item, encoding_format) for item in data])
+                        if not np.array_equal(served, model.encode(batch)):
+                            errors.append(f"request {index}: vectors differ from local encode")
+                except (httpx.HTTPError, ValueError, KeyError) as exc:
+                    errors.append(f"{type(exc).__name__}: {exc}")
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return time.perf_counter() - start
+
+
+def versions() -> dict[str, str]:
+    found = {"static_embed": static_embed.__version__, "python": platform.python_version()}
+    for name in ("numpy", "starlette", "uvicorn", "h11", "httpx"):
+        found[name] = metadata.version(name)
+    try:  # uvicorn parses HTTP with httptools when installed (uvicorn[standard]), else with h11
+        found["httptools"] = metadata.version("httptools")
+    except metadata.PackageNotFoundError:
+        found["httptools"] = "not installed (uvicorn used h11)"
+    return found
+
+
+def write_markdown(result: dict) -> str:
+    v = result["versions"]
+    lines = [
+        f"Measured by `bench/bench_server.py` on {result['cpu_count']} CPU cores shared by the load generator "
+        f"and the server (one uvicorn worker, access log off), the embedded default model, real English and "
+        f"Japanese texts, {result['cases'][0]['concurrency']} concurrent keep-alive connections. "
+        f"The cases took turns in {result['rounds']} rounds; load average (1 min) {result['load_average_before'][0]} "
+        f"before, {result['load_average_after'][0]} after. "
+        "Every response was checked; every 50th compared with local `encode` (identical).",
+        "",
+        "| Case | requests | errors | requests/s | texts/s | p50 | p95 | p99 | in-process encode, same batches |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for case in result["cases"]:
+        lat = case["latency_ms"]
+        lines.append(f"| {case['name']} | {case['requests']:,} | {case['errors']} | {case['requests_per_s']:,.0f} "
+                     f"| {case['texts_per_s']:,.0f} | {lat['p50']:.1f} ms | {lat['p95']:.1f} ms "
+                     f"| {lat['p99']:.1f} ms | {case['in_process_texts_per_s']:,.0f} texts/s |")
+    lines += ["", f"Versions: static_embed {v['static_embed']}, Python {v['python']}, numpy {v['numpy']}, "
+                  f"starlette {v['starlette']}, uvicorn {v['uvicorn']} (HTTP parser: h11 {v['h11']}; httptools "
+                  f"{v['httptools']}), httpx {v['httpx']} (the load generator)."]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=2000, help="requests per case (default 2000)")
+    parser.add_argument("--batch", type=int, default=8, help="texts per request in the batch cases (default 8)")
+    parser.add_argument("--concurrency", type=int, default=16, help="concurrent connections (default 16)")
+    parser.add_argument("--rounds", type=int, default=4, help="the cases take turns this many times (default 4)")
+    args = parser.parse_args()
+
+    texts = corpus.english_texts(limit=3000) + corpus.japanese_texts(limit=3000)
+    rng = np.random.default_rng(0)
+    order = [texts[i] for i in rng.permutation(len(texts))]
+
+    def batches_of(size: int) -> list[list[str]]:
+        return [[order[(i * size + j) % len(order)] for j in range(size)] for i in range(args.requests)]
+
+    model = static_embed.load()
+    cases = [(f"batch of {args.batch}, float", batches_of(args.batch), "float"),
+             (f"batch of {args.batch}, base64", batches_of(args.batch), "base64"),
+             ("single text, float", batches_of(1), "float")]
+    stats = {name: {"seconds": 0.0, "in_process_seconds": 0.0, "latencies": [], "errors": []}
+             for name, _, _ in cases}
+    load_before = os.getloadavg()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = start_server(port)
+    try:
+        warm_up = batches_of(args.batch)[:100]
+        asyncio.run(run_requests(url, warm_up, "float", args.concurrency, model, [], []))
+        # the cases take turns in rounds, so a burst of load from elsewhere falls on all of them alike
+        for round_number in range(args.rounds):
+            for name, batches, encoding_format in cases:
+                part = batches[round_number::args.rounds]
+                case = stats[name]
+                case["seconds"] += asyncio.run(run_requests(url, part, encoding_format, args.concurrency, model,
+                                                            case["latencies"], case["errors"]))
+                start = time.perf_counter()
+                for batch in part:
+                    model.encode(batch)
+                case["in_process_seconds"] += time.perf_counter() - start
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    results = []
+    for name, batches, encoding_format in cases:
+        case = stats[name]
+        texts_sent = sum(len(batch) for batch in batches)
+        results.append({
+            "name": name, "requests": len(batches), "texts": texts_sent, "batch_size": len(batches[0]),
+            "encoding_format": encoding_format, "concurrency": args.concurrency,
+            "seconds": round(case["seconds"], 3), "errors": len(case["errors"]),
+            "error_samples": case["errors"][:5],
+            "requests_per_s": round(len(batches) / case["seconds"], 1),
+            "texts_per_s": round(texts_sent / case["seconds"], 1),
+            "latency_ms": {f"p{q}": round(float(np.percentile(case["latencies"], q)) * 1000, 2)
+                           for q in (50, 95, 99)},
+            "in_process_texts_per_s": round(texts_sent / case["in_process_seconds"], 1),
+        })
+        print(f"{name}: {results[-1]['requests_per_s']:,.0f} req/s, {results[-1]['texts_per_s']:,.0f} texts/s, "
+              f"p50 {results[-1]['latency_ms']['p50']} ms, errors {results[-1]['errors']}", flush=True)
+
+    result = {"cpu_count": os.cpu_count(), "platform": platform.platform(), "versions": versions(),
+              "rounds": args.rounds, "load_average_before": [round(x, 2) for x in load_before],
+              "load_average_after": [round(x, 2) for x in os.getloadavg()], "cases": results}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "server.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / "server.md").write_text(write_markdown(result), encoding="utf-8")
+    print(write_markdown(result))
+    errors = sum(case["errors"] for case in results)
+    if errors:
+        print(f"FAILED: {errors} errors", file=sys.stderr)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
