@@ -77,7 +77,7 @@ def decode(item: dict, encoding_format: str) -> np.ndarray:
 
 async def run_requests(url: str, batches: list[list[str]], encoding_format: str, concurrency: int,
                        model: static_embed.StaticModel, latencies: list[float], errors: list[str]) -> float:
-    """Send ``batches`` from ``concurrency`` connections; return the wall time, append latencies and errors."""
+    """Send ``batches`` from ``concurrency`` connections; return the wall time; add latencies and errors."""
     next_index = iter(range(len(batches)))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
@@ -123,33 +123,35 @@ def versions() -> dict[str, str]:
 def write_markdown(result: dict) -> str:
     v = result["versions"]
     lines = [
-        f"Measured by `bench/bench_server.py` on {result['cpu_count']} CPU cores shared by the load generator "
-        f"and the server (one uvicorn worker, access log off), the embedded default model, real English and "
-        f"Japanese texts, {result['cases'][0]['concurrency']} concurrent keep-alive connections. "
-        f"The cases took turns in {result['rounds']} rounds; load average (1 min) {result['load_average_before'][0]} "
-        f"before, {result['load_average_after'][0]} after. "
+        f"Measured by `bench/bench_server.py` on {result['cpu_count']} CPU cores shared by the load "
+        "generator and the server (one uvicorn worker, access log off), the embedded default model, real "
+        f"English and Japanese texts, {result['cases'][0]['concurrency']} concurrent keep-alive connections. "
+        f"The cases took turns in {result['rounds']} rounds; load average (1 min) "
+        f"{result['load_average_before'][0]} before, {result['load_average_after'][0]} after. "
         "Every response was checked; every 50th compared with local `encode` (identical).",
         "",
-        "| Case | requests | errors | requests/s | texts/s | p50 | p95 | p99 | in-process encode, same batches |",
+        "| Case | requests | errors | requests/s | texts/s | p50 | p95 | p99 "
+        "| in-process encode, same batches |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for case in result["cases"]:
         lat = case["latency_ms"]
-        lines.append(f"| {case['name']} | {case['requests']:,} | {case['errors']} | {case['requests_per_s']:,.0f} "
-                     f"| {case['texts_per_s']:,.0f} | {lat['p50']:.1f} ms | {lat['p95']:.1f} ms "
-                     f"| {lat['p99']:.1f} ms | {case['in_process_texts_per_s']:,.0f} texts/s |")
+        lines.append(f"| {case['name']} | {case['requests']:,} | {case['errors']} "
+                     f"| {case['requests_per_s']:,.0f} | {case['texts_per_s']:,.0f} | {lat['p50']:.1f} ms "
+                     f"| {lat['p95']:.1f} ms | {lat['p99']:.1f} ms "
+                     f"| {case['in_process_texts_per_s']:,.0f} texts/s |")
     lines += ["", f"Versions: static_embed {v['static_embed']}, Python {v['python']}, numpy {v['numpy']}, "
-                  f"starlette {v['starlette']}, uvicorn {v['uvicorn']} (HTTP parser: h11 {v['h11']}; httptools "
-                  f"{v['httptools']}), httpx {v['httpx']} (the load generator)."]
+                  f"starlette {v['starlette']}, uvicorn {v['uvicorn']} (HTTP parser: h11 {v['h11']}; "
+                  f"httptools {v['httptools']}), httpx {v['httpx']} (the load generator)."]
     return "\n".join(lines) + "\n"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=2000, help="requests per case (default 2000)")
-    parser.add_argument("--batch", type=int, default=8, help="texts per request in the batch cases (default 8)")
+    parser.add_argument("--batch", type=int, default=8, help="texts per request, batch cases (default 8)")
     parser.add_argument("--concurrency", type=int, default=16, help="concurrent connections (default 16)")
-    parser.add_argument("--rounds", type=int, default=4, help="the cases take turns this many times (default 4)")
+    parser.add_argument("--rounds", type=int, default=4, help="cases take turns this many times (default 4)")
     args = parser.parse_args()
 
     texts = corpus.english_texts(limit=3000) + corpus.japanese_texts(limit=3000)
@@ -177,8 +179,8 @@ def main() -> int:
             for name, batches, encoding_format in cases:
                 part = batches[round_number::args.rounds]
                 case = stats[name]
-                case["seconds"] += asyncio.run(run_requests(url, part, encoding_format, args.concurrency, model,
-                                                            case["latencies"], case["errors"]))
+                case["seconds"] += asyncio.run(run_requests(url, part, encoding_format, args.concurrency,
+                                                            model, case["latencies"], case["errors"]))
                 start = time.perf_counter()
                 for batch in part:
                     model.encode(batch)
@@ -202,8 +204,9 @@ def main() -> int:
                            for q in (50, 95, 99)},
             "in_process_texts_per_s": round(texts_sent / case["in_process_seconds"], 1),
         })
-        print(f"{name}: {results[-1]['requests_per_s']:,.0f} req/s, {results[-1]['texts_per_s']:,.0f} texts/s, "
-              f"p50 {results[-1]['latency_ms']['p50']} ms, errors {results[-1]['errors']}", flush=True)
+        done = results[-1]
+        print(f"{name}: {done['requests_per_s']:,.0f} req/s, {done['texts_per_s']:,.0f} texts/s, "
+              f"p50 {done['latency_ms']['p50']} ms, errors {done['errors']}", flush=True)
 
     result = {"cpu_count": os.cpu_count(), "platform": platform.platform(), "versions": versions(),
               "rounds": args.rounds, "load_average_before": [round(x, 2) for x in load_before],

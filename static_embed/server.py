@@ -21,16 +21,20 @@ from __future__ import annotations
 import argparse
 import base64
 import hmac
+import importlib
 import json
 import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .encoder import StaticModel, load
 from .tokenizer.tokenizer import check_text
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 __all__ = ["API_KEY_ENV", "DEFAULT_HOST", "DEFAULT_MODEL_NAME", "DEFAULT_PORT", "INSTALL_HINT", "ApiError",
            "ServerLimits", "add_serve_arguments", "create_app", "load_models", "parse_model_specs", "serve",
@@ -77,20 +81,13 @@ class ApiError(Exception):
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
 
 
-def _import_starlette() -> Any:
+def _require(module: str) -> None:
+    """Import ``module`` (starlette or uvicorn) or raise ImportError with the install hint."""
     try:
-        import starlette.applications
+        importlib.import_module(module)
     except ImportError as exc:
-        raise ImportError(f"the server needs starlette and uvicorn: {INSTALL_HINT}") from exc
-    return starlette
-
-
-def _import_uvicorn() -> Any:
-    try:
-        import uvicorn
-    except ImportError as exc:
-        raise ImportError(f"the server needs starlette and uvicorn: {INSTALL_HINT}") from exc
-    return uvicorn
+        raise ImportError(f"the server needs starlette and uvicorn ({module} is missing): "
+                          f"{INSTALL_HINT}") from exc
 
 
 # ---------------------------------------------------------------- request handling (no starlette here)
@@ -123,8 +120,8 @@ def _parse_input(value: object, limits: ServerLimits) -> list[str]:
         if not value:
             raise ApiError(400, "'input' is an empty list: give at least one string", param="input")
         if len(value) > limits.max_inputs:
-            raise ApiError(400, f"'input' has {len(value)} items; at most {limits.max_inputs} are allowed per "
-                                "request", param="input", code="too_many_inputs")
+            raise ApiError(400, f"'input' has {len(value)} items; at most {limits.max_inputs} are allowed "
+                                "per request", param="input", code="too_many_inputs")
         items = value
     elif _is_int(value):
         raise _token_input_error()
@@ -139,10 +136,11 @@ def _parse_input(value: object, limits: ServerLimits) -> list[str]:
             raise ApiError(400, f"input[{index}] must be a string, got {_json_type(item)}", param="input")
         if len(item) > limits.max_input_chars:
             raise ApiError(400, f"input[{index}] has {len(item):,} characters; at most "
-                                f"{limits.max_input_chars:,} are allowed", param="input", code="input_too_long")
+                                f"{limits.max_input_chars:,} are allowed", param="input",
+                           code="input_too_long")
         try:
             texts.append(check_text(item, f"input[{index}]"))
-        except TypeError as exc:  # a lone surrogate sent as a \\ud800 escape
+        except TypeError as exc:  # a lone surrogate, sent as a JSON escape like \ud800
             raise ApiError(400, str(exc), param="input") from None
     return texts
 
@@ -153,7 +151,7 @@ def _json_type(value: object) -> str:
 
 
 def _parse_embedding_request(body: bytes, models: Mapping[str, StaticModel],
-                            limits: ServerLimits) -> _EmbeddingRequest:
+                             limits: ServerLimits) -> _EmbeddingRequest:
     """Validate a ``/v1/embeddings`` body; every problem is an :class:`ApiError` naming the field."""
     if not body.strip():
         raise ApiError(400, "the request body is empty; expected a JSON object")
@@ -167,7 +165,8 @@ def _parse_embedding_request(body: bytes, models: Mapping[str, StaticModel],
 
     name = payload.get("model")
     if name is None:
-        raise ApiError(400, "'model' is required: the name of a served model (see GET /v1/models)", param="model")
+        raise ApiError(400, "'model' is required: the name of a served model (see GET /v1/models)",
+                       param="model")
     if not isinstance(name, str):
         raise ApiError(400, f"'model' must be a string, got {_json_type(name)}", param="model")
     if name not in models:
@@ -179,15 +178,15 @@ def _parse_embedding_request(body: bytes, models: Mapping[str, StaticModel],
 
     dimensions = payload.get("dimensions")
     if dimensions is not None and (not _is_int(dimensions) or not 0 < dimensions <= model.dim):
-        raise ApiError(400, f"'dimensions' must be an integer from 1 to {model.dim} (the dimension of {name!r}), "
-                            f"got {json.dumps(dimensions)}", param="dimensions")
+        raise ApiError(400, f"'dimensions' must be an integer from 1 to {model.dim} (the dimension of "
+                            f"{name!r}), got {json.dumps(dimensions)}", param="dimensions")
 
     encoding_format = payload.get("encoding_format")
     if encoding_format is None:
         encoding_format = "float"
     if encoding_format not in ENCODING_FORMATS:
-        raise ApiError(400, f"'encoding_format' must be 'float' or 'base64', got {json.dumps(encoding_format)}",
-                       param="encoding_format")
+        raise ApiError(400, "'encoding_format' must be 'float' or 'base64', got "
+                            f"{json.dumps(encoding_format)}", param="encoding_format")
     return _EmbeddingRequest(name, model, texts, dimensions, encoding_format)
 
 
@@ -214,9 +213,9 @@ def _embeddings_response(body: bytes, models: Mapping[str, StaticModel], limits:
 # ---------------------------------------------------------------- the ASGI app
 
 def create_app(models: Mapping[str, StaticModel], *, api_key: str | None = None,
-               limits: ServerLimits | None = None) -> Any:
+               limits: ServerLimits | None = None) -> Starlette:
     """A Starlette app serving ``models`` by name; ``api_key`` turns on bearer-token auth for ``/v1``."""
-    _import_starlette()
+    _require("starlette")
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.exceptions import HTTPException
@@ -256,8 +255,8 @@ def create_app(models: Mapping[str, StaticModel], *, api_key: str | None = None,
         declared = request.headers.get("content-length")
         too_large = ApiError(413, f"the request body is over the limit of {limits.max_body_bytes:,} bytes",
                              code="request_too_large")
-        if declared is not None and declared.isdigit() and int(declared) > limits.max_body_bytes:
-            raise too_large
+        if declared and declared.isascii() and declared.isdigit() and int(declared) > limits.max_body_bytes:
+            raise too_large  # refused before any of the body is read
         chunks, size = [], 0
         try:
             async for chunk in request.stream():
@@ -305,7 +304,8 @@ def create_app(models: Mapping[str, StaticModel], *, api_key: str | None = None,
             error = ApiError(404, f"no such route: {where}", code="not_found")
         elif exc.status_code == 405:
             allowed = (exc.headers or {}).get("Allow", "")
-            error = ApiError(405, f"method not allowed: {where} (allowed: {allowed})", code="method_not_allowed")
+            error = ApiError(405, f"method not allowed: {where} (allowed: {allowed})",
+                             code="method_not_allowed")
         else:
             error = ApiError(exc.status_code, str(exc.detail), code=None)
         return error_response(error, exc.headers)
@@ -352,10 +352,13 @@ def load_models(specs: Mapping[str, str | None], **load_options: Any) -> dict[st
     return {name: load(reference, **load_options) for name, reference in specs.items()}
 
 
-def serve(models: Mapping[str, StaticModel] | None = None, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-          api_key: str | None = None, limits: ServerLimits | None = None, log_level: str = "info") -> None:
+def serve(models: Mapping[str, StaticModel] | None = None, *, host: str = DEFAULT_HOST,
+          port: int = DEFAULT_PORT, api_key: str | None = None, limits: ServerLimits | None = None,
+          log_level: str = "info") -> None:
     """Serve ``models`` (default: the embedded model as ``static-embed-default``) until interrupted."""
-    uvicorn = _import_uvicorn()
+    _require("uvicorn")
+    import uvicorn
+
     if models is None:
         models = load_models(parse_model_specs(None))
     app = create_app(models, api_key=api_key, limits=limits)
@@ -374,7 +377,8 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                                                               "this machine only)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument("--api-key", default=None,
-                        help=f"require 'Authorization: Bearer KEY' on /v1 (default: ${API_KEY_ENV}, else no auth)")
+                        help=f"require 'Authorization: Bearer KEY' on /v1 "
+                             f"(default: ${API_KEY_ENV}, else no auth)")
     parser.add_argument("--compat", choices=("model2vec", "sentence-transformers"), default=None,
                         help="force whose semantics apply to every model")
     parser.add_argument("--max-body-bytes", type=int, default=defaults.max_body_bytes,
@@ -383,14 +387,15 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"most texts per request (default {defaults.max_inputs:,})")
     parser.add_argument("--max-input-chars", type=int, default=defaults.max_input_chars,
                         help=f"most characters per text (default {defaults.max_input_chars:,})")
-    parser.add_argument("--log-level", default="info", choices=("critical", "error", "warning", "info", "debug"),
+    parser.add_argument("--log-level", default="info",
+                        choices=("critical", "error", "warning", "info", "debug"),
                         help="uvicorn's log level ('warning' hides the access log)")
 
 
 def serve_from_args(args: argparse.Namespace) -> int:
     """Run ``static-embed serve`` from parsed arguments."""
-    _import_starlette()
-    _import_uvicorn()
+    _require("starlette")
+    _require("uvicorn")
     api_key = args.api_key if args.api_key is not None else (os.environ.get(API_KEY_ENV) or None)
     if args.api_key == "":
         raise ValueError("--api-key must not be empty")

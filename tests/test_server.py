@@ -126,7 +126,8 @@ def assert_same(served: object, expected: np.ndarray) -> None:
     got = np.asarray(served, dtype=np.float64)
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected.astype(np.float64), rtol=0, atol=1e-6)
-    assert np.array_equal(got.astype(np.float32), expected)  # float32 round-trips exactly through JSON and base64
+    # float32 round-trips exactly through JSON and base64
+    assert np.array_equal(got.astype(np.float32), expected)
 
 
 def token_count(model: static_embed.StaticModel, texts: list[str]) -> int:
@@ -142,7 +143,8 @@ def embed(http_client: httpx.Client, **body: object) -> httpx.Response:
 def test_openai_client_default_request_is_base64_and_matches_encode(url, model, texts):
     client = client_for(url)
     raw = client.embeddings.with_raw_response.create(model=DEFAULT, input=texts)
-    assert json.loads(raw.http_request.content)["encoding_format"] == "base64"  # what the client sends by default
+    # what the client asks for when no encoding_format is given
+    assert json.loads(raw.http_request.content)["encoding_format"] == "base64"
     response = raw.parse()
     assert [item.index for item in response.data] == list(range(len(texts)))
     assert_same([item.embedding for item in response.data], model.encode(texts))
@@ -231,11 +233,13 @@ def test_float_and_base64_responses_have_openai_shape(http, model, texts):
     assert as_float.headers["content-type"] == "application/json"
     body = as_float.json()
     assert set(body) == {"object", "data", "model", "usage"} and body["object"] == "list"
-    assert body["usage"] == {"prompt_tokens": token_count(model, batch), "total_tokens": token_count(model, batch)}
+    tokens = token_count(model, batch)
+    assert body["usage"] == {"prompt_tokens": tokens, "total_tokens": tokens}
     assert all(set(item) == {"object", "index", "embedding"} and item["object"] == "embedding"
                for item in body["data"])
     assert_same([item["embedding"] for item in body["data"]], model.encode(batch))
-    decoded = [np.frombuffer(base64.b64decode(item["embedding"]), dtype="<f4") for item in as_base64.json()["data"]]
+    decoded = [np.frombuffer(base64.b64decode(item["embedding"]), dtype="<f4")
+               for item in as_base64.json()["data"]]
     assert_same(decoded, model.encode(batch, truncate_dim=100))
 
 
@@ -248,7 +252,7 @@ def test_models_endpoints(http):
     listing = http.get("/v1/models").json()
     assert listing["object"] == "list"
     assert [(m["id"], m["object"], m["owned_by"]) for m in listing["data"]] == [
-        (DEFAULT, "model", "static-embed"), ("nonorm", "model", "static-embed"), ("broken", "model", "static-embed")]
+        (name, "model", "static-embed") for name in (DEFAULT, "nonorm", "broken")]
     assert all(type(m["created"]) is int for m in listing["data"])
     assert http.get(f"/v1/models/{DEFAULT}").json()["id"] == DEFAULT
 
@@ -257,75 +261,56 @@ def _deep_json() -> bytes:
     return b'{"model": "static-embed-default", "input": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
 
 
-def _request(method: str, path: str, *, body: object = None, content: bytes | None = None) -> dict:
-    return {"method": method, "path": path, "body": body, "content": content}
+def post(body: object) -> tuple[str, str, object, None]:
+    return "POST", "/v1/embeddings", body, None
 
 
-ERRORS = {
-    # name: (request, status, param, code)
-    "malformed JSON": (_request("POST", "/v1/embeddings", content=b'{"model": "x", "input": '), 400, None, None),
-    "invalid UTF-8": (_request("POST", "/v1/embeddings", content=b'{"model": "\xff\xfe", "input": "a"}'), 400,
-                      None, None),
-    "empty body": (_request("POST", "/v1/embeddings", content=b""), 400, None, None),
-    "nesting too deep": (_request("POST", "/v1/embeddings", content=_deep_json()), 400, None, None),
-    "body not an object": (_request("POST", "/v1/embeddings", body=["hello"]), 400, None, None),
-    "model missing": (_request("POST", "/v1/embeddings", body={"input": "hello"}), 400, "model", None),
-    "model not a string": (_request("POST", "/v1/embeddings", body={"model": 3, "input": "a"}), 400, "model", None),
-    "unknown model": (_request("POST", "/v1/embeddings", body={"model": "gpt-x", "input": "a"}), 404, "model",
-                      "model_not_found"),
-    "input missing": (_request("POST", "/v1/embeddings", body={"model": DEFAULT}), 400, "input", None),
-    "input empty list": (_request("POST", "/v1/embeddings", body={"model": DEFAULT, "input": []}), 400, "input",
-                         None),
-    "input an object": (_request("POST", "/v1/embeddings", body={"model": DEFAULT, "input": {"a": 1}}), 400,
-                        "input", None),
-    "input item null": (_request("POST", "/v1/embeddings", body={"model": DEFAULT, "input": ["a", None]}), 400,
-                        "input", None),
-    "input item bool": (_request("POST", "/v1/embeddings", body={"model": DEFAULT, "input": [True]}), 400,
-                        "input", None),
-    "token ids": (_request("POST", "/v1/embeddings", body={"model": DEFAULT, "input": [101, 2023]}), 400, "input",
-                  "token_input_not_supported"),
-    "token id arrays": (_request("POST", "/v1/embeddings", body={"model": DEFAULT, "input": [[1, 2], [3]]}), 400,
-                        "input", "token_input_not_supported"),
-    "single token id": (_request("POST", "/v1/embeddings", body={"model": DEFAULT, "input": 7}), 400, "input",
-                        "token_input_not_supported"),
-    "lone surrogate": (_request("POST", "/v1/embeddings", content=b'{"model": "static-embed-default", '
-                                                                  b'"input": ["ok", "a\\ud800b"]}'), 400,
-                       "input", None),
-    "too many inputs": (_request("POST", "/v1/embeddings", body={"model": DEFAULT, "input": ["a"] * 301}), 400,
-                        "input", "too_many_inputs"),
-    "input too long": (_request("POST", "/v1/embeddings", body={"model": DEFAULT, "input": ["a", "x" * 6001]}),
-                       400, "input", "input_too_long"),
-    "dimensions zero": (_request("POST", "/v1/embeddings", body={"model": DEFAULT, "input": "a", "dimensions": 0}),
-                        400, "dimensions", None),
-    "dimensions negative": (_request("POST", "/v1/embeddings",
-                                     body={"model": DEFAULT, "input": "a", "dimensions": -5}), 400, "dimensions",
-                            None),
-    "dimensions over the model's": (_request("POST", "/v1/embeddings",
-                                             body={"model": DEFAULT, "input": "a", "dimensions": 257}), 400,
-                                    "dimensions", None),
-    "dimensions a string": (_request("POST", "/v1/embeddings",
-                                     body={"model": DEFAULT, "input": "a", "dimensions": "64"}), 400,
-                            "dimensions", None),
-    "dimensions a float": (_request("POST", "/v1/embeddings",
-                                    body={"model": DEFAULT, "input": "a", "dimensions": 64.0}), 400,
-                           "dimensions", None),
-    "dimensions a bool": (_request("POST", "/v1/embeddings",
-                                   body={"model": DEFAULT, "input": "a", "dimensions": True}), 400,
-                          "dimensions", None),
-    "unknown encoding_format": (_request("POST", "/v1/embeddings",
-                                         body={"model": DEFAULT, "input": "a", "encoding_format": "int8"}), 400,
-                                "encoding_format", None),
-    "encoding_format not a string": (_request("POST", "/v1/embeddings",
-                                              body={"model": DEFAULT, "input": "a", "encoding_format": 1}), 400,
-                                     "encoding_format", None),
-    "body over the limit": (_request("POST", "/v1/embeddings",
-                                     body={"model": DEFAULT, "input": ["word " * 1000] * 60}), 413, None,
-                            "request_too_large"),
-    "unknown route": (_request("GET", "/v1/nothing-here"), 404, None, "not_found"),
-    "unknown model card": (_request("GET", "/v1/models/no-such-model"), 404, "model", "model_not_found"),
-    "GET on embeddings": (_request("GET", "/v1/embeddings"), 405, None, "method_not_allowed"),
-    "POST on models": (_request("POST", "/v1/models", body={}), 405, None, "method_not_allowed"),
-    "encoder fails": (_request("POST", "/v1/embeddings", body={"model": "broken", "input": "a"}), 500, None, None),
+def post_bytes(content: bytes) -> tuple[str, str, None, bytes]:
+    return "POST", "/v1/embeddings", None, content
+
+
+def fields(**changes: object) -> dict:
+    """A valid body with ``changes`` applied."""
+    return {"model": DEFAULT, "input": "a", **changes}
+
+
+TOKENS = "token_input_not_supported"
+SURROGATE = b'{"model": "static-embed-default", "input": ["ok", "a\\ud800b"]}'
+
+ERRORS = {  # name: ((method, path, JSON body, raw body), status, param, code)
+    "malformed JSON": (post_bytes(b'{"model": "x", "input": '), 400, None, None),
+    "invalid UTF-8": (post_bytes(b'{"model": "\xff\xfe", "input": "a"}'), 400, None, None),
+    "empty body": (post_bytes(b""), 400, None, None),
+    "nesting too deep": (post_bytes(_deep_json()), 400, None, None),
+    "body not an object": (post(["hello"]), 400, None, None),
+    "model missing": (post({"input": "hello"}), 400, "model", None),
+    "model not a string": (post(fields(model=3)), 400, "model", None),
+    "unknown model": (post(fields(model="gpt-x")), 404, "model", "model_not_found"),
+    "input missing": (post({"model": DEFAULT}), 400, "input", None),
+    "input empty list": (post(fields(input=[])), 400, "input", None),
+    "input an object": (post(fields(input={"a": 1})), 400, "input", None),
+    "input item null": (post(fields(input=["a", None])), 400, "input", None),
+    "input item bool": (post(fields(input=[True])), 400, "input", None),
+    "token ids": (post(fields(input=[101, 2023])), 400, "input", TOKENS),
+    "token id arrays": (post(fields(input=[[1, 2], [3]])), 400, "input", TOKENS),
+    "single token id": (post(fields(input=7)), 400, "input", TOKENS),
+    "lone surrogate": (post_bytes(SURROGATE), 400, "input", None),
+    "too many inputs": (post(fields(input=["a"] * 301)), 400, "input", "too_many_inputs"),
+    "input too long": (post(fields(input=["a", "x" * 6001])), 400, "input", "input_too_long"),
+    "dimensions zero": (post(fields(dimensions=0)), 400, "dimensions", None),
+    "dimensions negative": (post(fields(dimensions=-5)), 400, "dimensions", None),
+    "dimensions over the model's": (post(fields(dimensions=257)), 400, "dimensions", None),
+    "dimensions a string": (post(fields(dimensions="64")), 400, "dimensions", None),
+    "dimensions a float": (post(fields(dimensions=64.0)), 400, "dimensions", None),
+    "dimensions a bool": (post(fields(dimensions=True)), 400, "dimensions", None),
+    "unknown encoding_format": (post(fields(encoding_format="int8")), 400, "encoding_format", None),
+    "encoding_format not a string": (post(fields(encoding_format=1)), 400, "encoding_format", None),
+    "body over the limit": (post(fields(input=["word " * 1000] * 60)), 413, None, "request_too_large"),
+    "unknown route": (("GET", "/v1/nothing-here", None, None), 404, None, "not_found"),
+    "unknown model card": (("GET", "/v1/models/no-such-model", None, None), 404, "model", "model_not_found"),
+    "GET on embeddings": (("GET", "/v1/embeddings", None, None), 405, None, "method_not_allowed"),
+    "POST on models": (("POST", "/v1/models", {}, None), 405, None, "method_not_allowed"),
+    "encoder fails": (post(fields(model="broken")), 500, None, None),
 }
 
 
@@ -350,8 +335,8 @@ def assert_still_serving(http_client: httpx.Client, model: static_embed.StaticMo
 
 @pytest.mark.parametrize("case", list(ERRORS))
 def test_bad_request_gets_openai_error_and_server_keeps_serving(http, model, case):
-    request, status, param, code = ERRORS[case]
-    response = http.request(request["method"], request["path"], json=request["body"], content=request["content"])
+    (method, path, body, content), status, param, code = ERRORS[case]
+    response = http.request(method, path, json=body, content=content)
     error = assert_openai_error(response, status, param, code)
     if status == 405:
         assert response.headers["allow"]
@@ -394,8 +379,9 @@ def test_auth_on_refuses_missing_and_wrong_keys(auth_url, model, texts):
         good = {"Authorization": f"Bearer {API_KEY}".encode()}
         for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": f"Basic {API_KEY}".encode()},
                         {"Authorization": "Bearer"}, {"Authorization": f"Bearer {API_KEY}x".encode()}):
-            for method, path in (("POST", "/v1/embeddings"), ("GET", "/v1/models"), ("GET", f"/v1/models/{DEFAULT}")):
-                response = http_client.request(method, path, headers=headers, json={"model": DEFAULT, "input": "a"})
+            for method, path in (("POST", "/v1/embeddings"), ("GET", "/v1/models"),
+                                 ("GET", f"/v1/models/{DEFAULT}")):
+                response = http_client.request(method, path, headers=headers, json=fields())
                 assert_openai_error(response, 401, None, "invalid_api_key")
                 assert response.headers["www-authenticate"] == "Bearer"
             ok = http_client.post("/v1/embeddings", headers=good, json={"model": DEFAULT, "input": texts[:3]})
@@ -487,13 +473,17 @@ def test_cli_serves_two_models_by_name_with_env_key(model, nonorm, texts):
     assert "serving main, raw at http://127.0.0.1:" in err
 
 
+def python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
 def test_missing_extra_gives_the_install_hint():
     code = ("import sys; sys.modules['starlette'] = None; sys.modules['uvicorn'] = None\n"
             "from static_embed import server, load\n"
             "try:\n    server.create_app({'m': load()})\nexcept ImportError as exc:\n    print(exc)\n"
             "from static_embed.cli import main\nraise SystemExit(main(['serve']))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    result = python(code)
     assert result.returncode == 1
     assert "pip install 'static-embed-numpy[serve]'" in result.stdout
     assert result.stderr.strip().startswith("static-embed: error:") and "[serve]" in result.stderr
@@ -503,7 +493,6 @@ def test_missing_extra_gives_the_install_hint():
 def test_importing_the_server_module_loads_no_web_framework():
     code = ("import sys, static_embed.server, static_embed.cli; "
             "print([m for m in ('starlette', 'uvicorn', 'anyio', 'httpx') if m in sys.modules])")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120,
-                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    result = python(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
