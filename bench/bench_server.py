@@ -7,7 +7,9 @@ response is checked (status 200, one vector per text); every 50th is compared wi
 local ``encode`` and must be identical. Errors must be 0 (the exit status is 1
 otherwise). The cases take turns in rounds, and in-process ``encode`` of the same
 batches is timed beside them, so the server's cost reads as a ratio measured in one
-run. Client and server share the machine's cores.
+run; the server's CPU time per request (psutil) is reported beside the wall-clock
+figures because it is far less disturbed by other load on a shared machine. Client
+and server share the machine's cores.
 
     HF_HUB_OFFLINE=1 .venv-test/bin/python bench/bench_server.py
 
@@ -36,6 +38,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import httpx  # noqa: E402
 import numpy as np  # noqa: E402
+import psutil  # noqa: E402
 
 import corpus  # noqa: E402
 import static_embed  # noqa: E402
@@ -131,15 +134,17 @@ def write_markdown(result: dict) -> str:
         "Every response was checked; every 50th compared with local `encode` (identical).",
         "",
         "| Case | requests | errors | requests/s | texts/s | p50 | p95 | p99 "
-        "| in-process encode, same batches |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| server CPU per request | in-process `encode` CPU per request (texts/s) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for case in result["cases"]:
         lat = case["latency_ms"]
         lines.append(f"| {case['name']} | {case['requests']:,} | {case['errors']} "
                      f"| {case['requests_per_s']:,.0f} | {case['texts_per_s']:,.0f} | {lat['p50']:.1f} ms "
                      f"| {lat['p95']:.1f} ms | {lat['p99']:.1f} ms "
-                     f"| {case['in_process_texts_per_s']:,.0f} texts/s |")
+                     f"| {case['server_cpu_ms_per_request']:.2f} ms "
+                     f"| {case['in_process_encode_cpu_ms_per_request']:.2f} ms "
+                     f"({case['in_process_texts_per_s']:,.0f}) |")
     lines += ["", f"Versions: static_embed {v['static_embed']}, Python {v['python']}, numpy {v['numpy']}, "
                   f"starlette {v['starlette']}, uvicorn {v['uvicorn']} (HTTP parser: h11 {v['h11']}; "
                   f"httptools {v['httptools']}), httpx {v['httpx']} (the load generator)."]
@@ -165,12 +170,18 @@ def main() -> int:
     cases = [(f"batch of {args.batch}, float", batches_of(args.batch), "float"),
              (f"batch of {args.batch}, base64", batches_of(args.batch), "base64"),
              ("single text, float", batches_of(1), "float")]
-    stats = {name: {"seconds": 0.0, "in_process_seconds": 0.0, "latencies": [], "errors": []}
-             for name, _, _ in cases}
+    stats = {name: {"seconds": 0.0, "server_cpu": 0.0, "in_process_seconds": 0.0, "in_process_cpu": 0.0,
+                    "latencies": [], "errors": []} for name, _, _ in cases}
     load_before = os.getloadavg()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = start_server(port)
+    server_process = psutil.Process(server.pid)
+
+    def server_cpu() -> float:  # CPU seconds the server used: less disturbed by other load than wall time
+        times = server_process.cpu_times()
+        return times.user + times.system
+
     try:
         warm_up = batches_of(args.batch)[:100]
         asyncio.run(run_requests(url, warm_up, "float", args.concurrency, model, [], []))
@@ -179,12 +190,15 @@ def main() -> int:
             for name, batches, encoding_format in cases:
                 part = batches[round_number::args.rounds]
                 case = stats[name]
+                cpu_before = server_cpu()
                 case["seconds"] += asyncio.run(run_requests(url, part, encoding_format, args.concurrency,
                                                             model, case["latencies"], case["errors"]))
-                start = time.perf_counter()
+                case["server_cpu"] += server_cpu() - cpu_before
+                start, cpu_start = time.perf_counter(), time.process_time()
                 for batch in part:
                     model.encode(batch)
                 case["in_process_seconds"] += time.perf_counter() - start
+                case["in_process_cpu"] += time.process_time() - cpu_start
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -203,6 +217,8 @@ def main() -> int:
             "latency_ms": {f"p{q}": round(float(np.percentile(case["latencies"], q)) * 1000, 2)
                            for q in (50, 95, 99)},
             "in_process_texts_per_s": round(texts_sent / case["in_process_seconds"], 1),
+            "server_cpu_ms_per_request": round(case["server_cpu"] / len(batches) * 1000, 3),
+            "in_process_encode_cpu_ms_per_request": round(case["in_process_cpu"] / len(batches) * 1000, 3),
         })
         done = results[-1]
         print(f"{name}: {done['requests_per_s']:,.0f} req/s, {done['texts_per_s']:,.0f} texts/s, "
