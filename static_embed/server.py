@@ -46,6 +46,7 @@ DEFAULT_PORT = 8000
 DEFAULT_MODEL_NAME = "static-embed-default"
 API_KEY_ENV = "STATIC_EMBED_API_KEY"
 ENCODING_FORMATS = ("float", "base64")
+_FLOAT32_DIGITS = "%.9g".__mod__
 
 
 @dataclass(frozen=True)
@@ -197,17 +198,14 @@ def _embeddings_response(body: bytes, models: Mapping[str, StaticModel], limits:
     tokens = sum(len(ids) for ids in request.model.tokenize(request.texts))
     if request.encoding_format == "base64":
         # the openai client decodes with np.frombuffer(..., dtype="float32"): little-endian float32 bytes
-        little = vectors.astype("<f4", copy=False)
-        rows: list[Any] = [base64.b64encode(row.tobytes()).decode("ascii") for row in little]
+        rows = ['"' + base64.b64encode(row.tobytes()).decode("ascii") + '"'
+                for row in vectors.astype("<f4", copy=False)]
     else:
-        rows = vectors.tolist()
-    response = {
-        "object": "list",
-        "data": [{"object": "embedding", "index": i, "embedding": row} for i, row in enumerate(rows)],
-        "model": request.model_name,
-        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
-    }
-    return json.dumps(response, separators=(",", ":")).encode("utf-8")
+        # 9 significant digits give back the exact float32 and cost half the time and size of float64's repr
+        rows = ["[" + ",".join(map(_FLOAT32_DIGITS, row)) + "]" for row in vectors.tolist()]
+    data = ",".join(f'{{"object":"embedding","index":{i},"embedding":{row}}}' for i, row in enumerate(rows))
+    return (f'{{"object":"list","data":[{data}],"model":{json.dumps(request.model_name)},'
+            f'"usage":{{"prompt_tokens":{tokens},"total_tokens":{tokens}}}}}').encode("utf-8")
 
 
 # ---------------------------------------------------------------- the ASGI app
