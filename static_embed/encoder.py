@@ -18,8 +18,8 @@ from ._progress import Progress
 from .formats import load_spec
 from .matryoshka import check_truncate_dim, truncate
 from .model_spec import ModelSpec
-from .normalize import l2_normalize
-from .pooling import mean_pool
+from .normalize import l2_normalize, l2_normalize_one
+from .pooling import mean_pool, mean_pool_one
 from .tokenizer.backends import AnyTokenizer
 from .tokenizer.tokenizer import check_text, check_texts
 
@@ -172,6 +172,9 @@ class StaticModel:
             batch_size: texts per batch; results do not depend on it.
             show_progress_bar: draw progress on stderr.
         """
+        if type(texts) is str and normalize is None and truncate_dim is None and not show_progress_bar \
+                and type(batch_size) is int and batch_size > 0:
+            return self._encode_one(texts)
         text_list, single = _as_text_list(texts)
         if type(batch_size) is not int:
             raise TypeError(f"batch_size must be an int, got {type(batch_size).__name__}")
@@ -191,6 +194,22 @@ class StaticModel:
         if show_progress_bar:
             progress.close()
         return out[0] if single else out
+
+    def _encode_one(self, text: str) -> np.ndarray:
+        """The single-text path with the model's defaults: the batch path's arithmetic, none of its set-up."""
+        spec = self.spec
+        text = check_text(text, "texts")
+        if spec.char_limit is not None:
+            text = text[:spec.char_limit]
+        ids = spec.tokenizer.encode(text)
+        if spec.drop_ids:
+            drop = spec.drop_ids
+            ids = [i for i in ids if i not in drop]
+        pooled = mean_pool_one(ids, spec.table.rows, spec.table.dim)
+        if spec.head is not None:
+            pooled = spec.head.apply(pooled)
+        vector = truncate(pooled, self.truncate_dim)
+        return l2_normalize_one(vector) if self.normalize else vector
 
     def _encode_batch(self, texts: list[str], out_dim: int, do_normalize: bool) -> np.ndarray:
         spec = self.spec

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["mean_pool"]
+__all__ = ["mean_pool", "mean_pool_one"]
 
 
 def mean_pool(id_lists: Sequence[Sequence[int]], rows_for: Callable[[np.ndarray], np.ndarray],
@@ -36,3 +36,11 @@ def mean_pool(id_lists: Sequence[Sequence[int]], rows_for: Callable[[np.ndarray]
         sums = block.sum(axis=1)                          # sequential over the token axis
         out[texts] = sums / np.float32(length)
     return out
+
+
+def mean_pool_one(ids: Sequence[int], rows_for: Callable[[np.ndarray], np.ndarray], dim: int) -> np.ndarray:
+    """``mean_pool`` for one text, float32 ``(dim,)``: the same sums in the same order, without the batch set-up."""
+    if not ids:
+        return np.zeros(dim, dtype=np.float32)
+    rows = rows_for(np.array(ids, dtype=np.intp))
+    return rows.sum(axis=0) / np.float32(len(ids))
