@@ -11,6 +11,7 @@ together as one ``(texts, length, dim)`` block; a text with no ids gets zeros.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import chain
 
 import numpy as np
 
@@ -21,10 +22,10 @@ def mean_pool(id_lists: Sequence[Sequence[int]], rows_for: Callable[[np.ndarray]
               dim: int) -> np.ndarray:
     """Mean of each text's rows, float32 ``(len(id_lists), dim)``; zeros for texts without ids."""
     out = np.zeros((len(id_lists), dim), dtype=np.float32)
-    lengths = np.fromiter((len(ids) for ids in id_lists), dtype=np.int64, count=len(id_lists))
+    lengths = np.fromiter(map(len, id_lists), dtype=np.int64, count=len(id_lists))
     if not lengths.any():
         return out
-    flat = np.fromiter((i for ids in id_lists for i in ids), dtype=np.int64, count=int(lengths.sum()))
+    flat = np.fromiter(chain.from_iterable(id_lists), dtype=np.int64, count=int(lengths.sum()))
     unique_ids, inverse = np.unique(flat, return_inverse=True)
     unique_rows = rows_for(unique_ids)
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
