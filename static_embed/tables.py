@@ -16,15 +16,26 @@ __all__ = ["Table", "DenseTable", "MappedTable", "Q4Table", "check_finite"]
 _FLOAT_KINDS = (np.float16, np.float32, np.float64)
 
 
-def check_finite(array: np.ndarray, what: str, *, chunk_rows: int = 8192) -> None:
-    """Raise ``ModelFormatError`` if ``array`` holds NaN or infinity (checked in chunks: bounded memory)."""
+#: per float width: the unsigned view and the exponent mask (all ones: infinity or NaN)
+_EXPONENT_MASKS = {2: (np.uint16, 0x7C00), 4: (np.uint32, 0x7F800000), 8: (np.uint64, 0x7FF0000000000000)}
+
+
+def check_finite(array: np.ndarray, what: str, *, chunk_rows: int = 16384) -> None:
+    """Raise ``ModelFormatError`` if ``array`` holds NaN or infinity.
+
+    Checked on the bit pattern (an all-ones exponent), which integer SIMD does much
+    faster than ``np.isfinite`` on float16; in chunks, so memory stays bounded.
+    """
     if array.dtype.kind != "f":
         return
     flat = array.reshape(array.shape[0], -1) if array.ndim > 1 else array.reshape(-1, 1)
+    unsigned, mask = _EXPONENT_MASKS[array.dtype.itemsize]
+    bits = flat.view(np.dtype(unsigned).newbyteorder(array.dtype.byteorder))
+    exponent = np.array(mask, dtype=bits.dtype)
     for start in range(0, flat.shape[0], chunk_rows):
-        block = flat[start:start + chunk_rows]
-        if not np.isfinite(block).all():
-            bad = start + int(np.argwhere(~np.isfinite(block))[0][0])
+        block = bits[start:start + chunk_rows]
+        if (block & exponent == exponent).any():
+            bad = start + int(np.argwhere(~np.isfinite(flat[start:start + chunk_rows]))[0][0])
             raise ModelFormatError(f"{what}: non-finite value (NaN or infinity) in row {bad}")
 
 
