@@ -242,7 +242,7 @@ class StaticModel:
         if spec.drop_ids:
             drop = spec.drop_ids
             ids = [i for i in ids if i not in drop]
-        pooled = mean_pool_one(ids, spec.table.rows, spec.table.dim)
+        pooled = mean_pool_one(ids, spec.table)
         if spec.head is not None:
             pooled = spec.head.apply(pooled)
         vector = truncate(pooled, self.truncate_dim)
@@ -250,7 +250,7 @@ class StaticModel:
 
     def _encode_batch(self, texts: list[str], out_dim: int, do_normalize: bool) -> np.ndarray:
         spec = self.spec
-        pooled = mean_pool(self.tokenize(texts), spec.table.rows, spec.table.dim)
+        pooled = mean_pool(self.tokenize(texts), spec.table)
         if spec.head is not None:
             pooled = spec.head.apply(pooled)
         vectors = truncate(pooled, out_dim)
