@@ -22,7 +22,7 @@ from .matryoshka import check_truncate_dim, truncate
 from .model_spec import ModelSpec
 from .normalize import l2_normalize, l2_normalize_one
 from .parallel import PARALLEL_MIN_TEXTS, WorkerPool
-from .pooling import mean_pool, mean_pool_one
+from .pooling import flatten, mean_pool_flat, mean_pool_one
 from .tokenizer.backends import AnyTokenizer
 from .tokenizer.tokenizer import check_text, check_texts
 
@@ -183,10 +183,7 @@ class StaticModel:
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
         """The ids pooled for each text, after the format's character cut and dropped ids."""
         spec = self.spec
-        if spec.char_limit is not None:
-            limit = spec.char_limit
-            texts = [text[:limit] for text in texts]
-        id_lists = spec.tokenizer.encode_batch(list(texts))
+        id_lists = self._token_ids(check_texts(list(texts)))
         if spec.drop_ids:
             drop = spec.drop_ids
             id_lists = [[i for i in ids if i not in drop] for ids in id_lists]
@@ -232,13 +229,20 @@ class StaticModel:
             progress.close()
         return out[0] if single else out
 
+    def _token_ids(self, texts: list[str]) -> list[list[int]]:
+        """Ids of checked texts, after the format's character cut; dropped ids still in."""
+        limit = self.spec.char_limit
+        if limit is not None:
+            texts = [text[:limit] if len(text) > limit else text for text in texts]
+        return self.spec.tokenizer.encode_checked_batch(texts)
+
     def _encode_one(self, text: str) -> np.ndarray:
         """The single-text path with the model's defaults: the batch path's arithmetic, none of its set-up."""
         spec = self.spec
         text = check_text(text, "texts")
         if spec.char_limit is not None:
             text = text[:spec.char_limit]
-        ids = spec.tokenizer.encode(text)
+        ids = spec.tokenizer.encode_checked(text)
         if spec.drop_ids:
             drop = spec.drop_ids
             ids = [i for i in ids if i not in drop]
@@ -250,7 +254,7 @@ class StaticModel:
 
     def _encode_batch(self, texts: list[str], out_dim: int, do_normalize: bool) -> np.ndarray:
         spec = self.spec
-        pooled = mean_pool(self.tokenize(texts), spec.table)
+        pooled = mean_pool_flat(*flatten(self._token_ids(texts), spec.drop_ids), spec.table)
         if spec.head is not None:
             pooled = spec.head.apply(pooled)
         vectors = truncate(pooled, out_dim)

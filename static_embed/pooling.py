@@ -18,16 +18,32 @@ import numpy as np
 
 from .tables import Table
 
-__all__ = ["mean_pool", "mean_pool_one"]
+__all__ = ["flatten", "mean_pool", "mean_pool_flat", "mean_pool_one"]
+
+
+def flatten(id_lists: Sequence[Sequence[int]], drop_ids: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
+    """All ids in one array plus each text's count, without ``drop_ids`` (removed in one vectorized pass)."""
+    lengths = np.fromiter(map(len, id_lists), dtype=np.intp, count=len(id_lists))
+    flat = np.array(list(chain.from_iterable(id_lists)), dtype=np.intp)
+    if drop_ids and flat.size:
+        keep = ~np.isin(flat, np.fromiter(drop_ids, dtype=np.intp, count=len(drop_ids)))
+        if not keep.all():
+            text_of_id = np.repeat(np.arange(len(id_lists)), lengths)
+            lengths = np.bincount(text_of_id[keep], minlength=len(id_lists)).astype(np.intp)
+            flat = flat[keep]
+    return flat, lengths
 
 
 def mean_pool(id_lists: Sequence[Sequence[int]], table: Table) -> np.ndarray:
     """Mean of each text's rows, float32 ``(len(id_lists), table.dim)``; zeros for texts without ids."""
-    out = np.zeros((len(id_lists), table.dim), dtype=np.float32)
-    lengths = np.fromiter(map(len, id_lists), dtype=np.intp, count=len(id_lists))
-    if not lengths.any():
+    return mean_pool_flat(*flatten(id_lists), table)
+
+
+def mean_pool_flat(flat: np.ndarray, lengths: np.ndarray, table: Table) -> np.ndarray:
+    """``mean_pool`` of texts given as concatenated ids and per-text counts."""
+    out = np.zeros((len(lengths), table.dim), dtype=np.float32)
+    if not flat.size:
         return out
-    flat = np.array(list(chain.from_iterable(id_lists)), dtype=np.intp)
     present = np.zeros(table.num_ids, dtype=bool)
     present[flat] = True
     unique_ids = np.flatnonzero(present)

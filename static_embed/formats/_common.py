@@ -49,8 +49,12 @@ def read_table(layout: Layout, *, validate: bool) -> Table:
         weights = tensors.tensor("weights") if "weights" in tensors else None
         if validate and weights is not None:
             check_finite(weights, f"{layout.weights}: tensor 'weights'")
-        return MappedTable(embeddings, mapping, weights, source=source)
-    return DenseTable(embeddings, source=source)
+        table: Table = MappedTable(embeddings, mapping, weights, source=source)
+    else:
+        table = DenseTable(embeddings, source=source)
+    if validate:
+        tensors.release_pages()  # the scan paged the whole file in; keep only what encoding touches
+    return table
 
 
 def read_tokenizer(layout: Layout, backend: str) -> AnyTokenizer:

@@ -271,9 +271,18 @@ class Tokenizer(VocabularyView):
         """Ids of ``text`` without special tokens, truncated as the file says."""
         return self._encode_checked(check_text(text, "text"))
 
+    def encode_checked(self, text: str) -> list[int]:
+        """``encode`` for a text that already passed :func:`check_text` (the encoder's single-text path)."""
+        return self._encode_checked(text)
+
     def encode_batch(self, texts: list[str]) -> list[list[int]]:
         """``encode`` for each text; a non-str item raises ``TypeError`` naming its index."""
-        return [self._encode_checked(text) for text in check_texts(texts)]
+        return self.encode_checked_batch(check_texts(texts))
+
+    def encode_checked_batch(self, texts: list[str]) -> list[list[int]]:
+        """``encode_batch`` for texts that already passed :func:`check_texts` (the encoder's hot path)."""
+        encode = self._encode_checked
+        return [encode(text) for text in texts]
 
     def _encode_checked(self, text: str) -> list[int]:
         ids: list[int] = []
