@@ -328,7 +328,7 @@ def _write_state(path: str, state: dict[str, Any]) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
-    _fsync_folder(os.path.dirname(path))
+    _fsync_folder(os.path.dirname(os.path.abspath(path)))
 
 
 def _remove(path: str) -> None:
