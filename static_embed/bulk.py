@@ -266,7 +266,7 @@ class _PartialFile:
     def create(self) -> None:
         os.ftruncate(self.fd, 0)
         if self.fmt == "npy":
-            os.pwrite(self.fd, self.header, 0)
+            _write_at(self.fd, self.header, 0)
             os.ftruncate(self.fd, len(self.header) + self.total * self.row_bytes)
         os.fsync(self.fd)
 
@@ -274,7 +274,7 @@ class _PartialFile:
         """Whether the file holds what the state says was written (and, for ``.npy``, the right header)."""
         size = os.fstat(self.fd).st_size
         if self.fmt == "npy":
-            return (os.pread(self.fd, len(self.header), 0) == self.header
+            return (_read_at(self.fd, len(self.header), 0) == self.header
                     and size == len(self.header) + self.total * self.row_bytes and output_bytes == 0)
         return size >= output_bytes
 
@@ -287,22 +287,27 @@ class _PartialFile:
         """Write a chunk and make it durable; returns the new text-output length (0 for ``.npy``)."""
         if self.fmt == "npy":
             data = np.ascontiguousarray(vectors, dtype="<f4").tobytes()
-            _pwrite_all(self.fd, data, len(self.header) + start_row * self.row_bytes)
+            _write_at(self.fd, data, len(self.header) + start_row * self.row_bytes)
         else:
             for piece in _render(self.fmt, texts, vectors):
                 data = piece.encode("utf-8")
-                _pwrite_all(self.fd, data, output_bytes)
+                _write_at(self.fd, data, output_bytes)
                 output_bytes += len(data)
         os.fsync(self.fd)
         return output_bytes
 
 
-def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
+def _write_at(fd: int, data: bytes, offset: int) -> None:
+    """Write all of ``data`` at ``offset`` (seek + write: ``os.pwrite`` does not exist on Windows)."""
+    os.lseek(fd, offset, os.SEEK_SET)
     view = memoryview(data)
     while view:
-        written = os.pwrite(fd, view, offset)
-        view = view[written:]
-        offset += written
+        view = view[os.write(fd, view):]
+
+
+def _read_at(fd: int, size: int, offset: int) -> bytes:
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, size)
 
 
 def partial_paths(output: str) -> tuple[str, str]:
@@ -420,7 +425,7 @@ def encode_to_file(model: StaticModel, source: Source, fmt: str, output: str, *,
         raise BulkError(f"nothing to resume: {partial} does not exist")
     info = source.scan()
     identity = _identity(model, source, fmt, info)
-    fd = os.open(partial, os.O_RDWR | os.O_CREAT, 0o666)
+    fd = os.open(partial, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
     done = {"chunks": 0, "texts": 0, "lines": 0, "output_bytes": 0}
     owned = False  # whether this run has taken the partial file over (and may clean it up)
     try:
@@ -455,7 +460,7 @@ def encode_to_file(model: StaticModel, source: Source, fmt: str, output: str, *,
             _remove(state_path)
             _remove(partial)
         elif owned:
-            stderr.write(f"\nstatic-embed: stopped; {done['texts']:,} of {info.texts:,} texts are kept in "
+            stderr.write(f"static-embed: stopped; {done['texts']:,} of {info.texts:,} texts are kept in "
                          f"{partial}: run the same command again to resume\n")
         raise
     if os.name == "nt":  # an open file cannot be renamed there
@@ -463,6 +468,7 @@ def encode_to_file(model: StaticModel, source: Source, fmt: str, output: str, *,
     os.replace(partial, output)
     _fsync_folder(folder)
     _remove(state_path)
+    _remove(state_path + ".tmp")  # left by a run killed while replacing the state
     if os.name != "nt":
         os.close(fd)
     if resumed_texts:
@@ -479,17 +485,21 @@ def _encode_chunks(model: StaticModel, source: Source, target: _PartialFile, inf
                    batch_size: int, progress: bool | None, stderr: TextIO) -> None:
     """Encode the chunks not yet done; after each, fsync the data, then record it in the state file."""
     bar = _progress_bar(info.texts, progress, done["texts"], stderr)
-    with source.texts(skip_lines=done["lines"]) as (numbered, digest):
-        for texts, last_line in _chunks(numbered, chunk_size):
-            if done["texts"] + len(texts) > info.texts:
-                raise _InputChanged(f"{source.name} changed while it was being encoded (more texts than counted)")
-            vectors = model.encode(texts, batch_size=batch_size)
-            done["output_bytes"] = target.write(done["texts"], texts, vectors, done["output_bytes"])
-            done["chunks"] += 1
-            done["texts"] += len(texts)
-            done["lines"] = last_line
-            _write_state(state_path, {"identity": identity, "chunk_size": chunk_size, "progress": done})
-            bar.update(len(texts))
-        if done["texts"] != info.texts or digest.hexdigest() != info.sha256:
-            raise _InputChanged(f"{source.name} changed while it was being encoded; the partial output was removed")
-    bar.close()
+    try:
+        with source.texts(skip_lines=done["lines"]) as (numbered, digest):
+            for texts, last_line in _chunks(numbered, chunk_size):
+                if done["texts"] + len(texts) > info.texts:
+                    raise _InputChanged(f"{source.name} changed while it was being encoded (more texts than "
+                                        "counted); the partial output was removed")
+                vectors = model.encode(texts, batch_size=batch_size)
+                done["output_bytes"] = target.write(done["texts"], texts, vectors, done["output_bytes"])
+                done["chunks"] += 1
+                done["texts"] += len(texts)
+                done["lines"] = last_line
+                _write_state(state_path, {"identity": identity, "chunk_size": chunk_size, "progress": done})
+                bar.update(len(texts))
+            if done["texts"] != info.texts or digest.hexdigest() != info.sha256:
+                raise _InputChanged(f"{source.name} changed while it was being encoded; the partial output "
+                                    "was removed")
+    finally:
+        bar.close()
