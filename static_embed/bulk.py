@@ -259,7 +259,6 @@ class _PartialFile:
         self.fd = fd
         self.fmt = fmt
         self.total = total
-        self.dim = dim
         self.header = _npy_header(total, dim) if fmt == "npy" else b""
         self.row_bytes = dim * 4
 
@@ -270,7 +269,7 @@ class _PartialFile:
             os.ftruncate(self.fd, len(self.header) + self.total * self.row_bytes)
         os.fsync(self.fd)
 
-    def can_resume(self, texts_done: int, output_bytes: int) -> bool:
+    def can_resume(self, output_bytes: int) -> bool:
         """Whether the file holds what the state says was written (and, for ``.npy``, the right header)."""
         size = os.fstat(self.fd).st_size
         if self.fmt == "npy":
@@ -433,8 +432,7 @@ def encode_to_file(model: StaticModel, source: Source, fmt: str, output: str, *,
         target = _PartialFile(fd, fmt, info.texts, model.dim)
         state = _read_state(state_path) if resume is not False else None
         reason = _mismatch(state, identity) if resume is not False else "--no-resume was given"
-        if reason is None and state is not None and not target.can_resume(state["progress"]["texts"],
-                                                                           state["progress"]["output_bytes"]):
+        if reason is None and state is not None and not target.can_resume(state["progress"]["output_bytes"]):
             reason = "it is shorter than its state file says"
         if reason is not None and resume:
             raise BulkError(f"cannot resume {partial}: {reason}; run without --resume to start over")
