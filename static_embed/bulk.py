@@ -5,12 +5,12 @@ header can be written up front, progress has a total, and bad input fails before
 hashes the bytes (the input's identity); a second pass encodes chunk by chunk. Memory therefore depends on the
 chunk size, not on the input size.
 
-Output goes to ``<output>.partial`` next to the output, with a state file ``<output>.partial.json``. After each
-chunk the data is fsynced first, then the state (chunks and texts done, the input's sha256 and size, the model
-and options) is replaced atomically, so a chunk counted as done is on disk. A later run with the same input,
-model and options continues after the last finished chunk and produces the same bytes as an uninterrupted run;
-only a complete output is renamed to the final path. Standard input is first copied to a temporary file, so it
-can be counted too (and resumed by piping the same bytes again).
+Output goes to ``<output>.partial`` next to the output, with a state file ``<output>.partial.json``. After
+each chunk the data is fsynced first, then the state (chunks and texts done, the input's sha256 and size, the
+model and options) is replaced atomically, so a chunk counted as done is on disk. A later run with the same
+input, model and options continues after the last finished chunk and produces the same bytes as an
+uninterrupted run; only a complete output is renamed to the final path. Standard input is first copied to a
+temporary file, so it can be counted too (and resumed by piping the same bytes again).
 """
 
 from __future__ import annotations
@@ -123,7 +123,8 @@ class FileSource:
         self._spool = spool
 
     @classmethod
-    def from_stream(cls, stream: TextIO, *, name: str = "<stdin>", jsonl_field: str | None = None) -> FileSource:
+    def from_stream(cls, stream: TextIO, *, name: str = "<stdin>",
+                    jsonl_field: str | None = None) -> FileSource:
         """Copy a stream (its bytes when it has a binary buffer) to an anonymous temporary file."""
         spool = tempfile.TemporaryFile(prefix="static-embed-stdin-")
         binary = getattr(stream, "buffer", None)
@@ -253,7 +254,7 @@ def _npy_header(rows: int, dim: int) -> bytes:
 
 
 class _PartialFile:
-    """The partial output: an ``.npy`` whose rows are written in place, or JSONL/CSV appended chunk by chunk."""
+    """The partial output: an ``.npy`` with rows written in place, or JSONL/CSV appended chunk by chunk."""
 
     def __init__(self, fd: int, fmt: str, total: int, dim: int) -> None:
         self.fd = fd
@@ -357,7 +358,8 @@ def _identity(model: StaticModel, source: Source, fmt: str, info: SourceInfo) ->
     return {"state_format": _STATE_FORMAT, "static_embed": __version__,
             "input_sha256": info.sha256, "input_size": info.size, "input_texts": info.texts,
             "jsonl_field": getattr(source, "jsonl_field", None), "format": fmt,
-            "model": os.fspath(model.spec.path), "model_format": model.spec.format, "compat": model.spec.compat,
+            "model": os.fspath(model.spec.path), "model_format": model.spec.format,
+            "compat": model.spec.compat,
             "dim": model.dim, "normalize": model.normalize, "tokenizer_backend": model.tokenizer_backend}
 
 
@@ -376,8 +378,8 @@ def _mismatch(state: dict[str, Any] | None, identity: dict[str, Any]) -> str | N
         return "its state file is missing or unreadable"
     differing = [key for key, value in identity.items() if state.get("identity", {}).get(key) != value]
     if differing:
-        return "it was made from a different " + ("input" if differing[0].startswith("input") else "setup") + \
-            f" ({', '.join(differing)} differ)"
+        what = "input" if differing[0].startswith("input") else "setup"
+        return f"it was made from a different {what} ({', '.join(differing)} differ)"
     progress = state.get("progress", {})
     if not all(isinstance(progress.get(key), int) and progress[key] >= 0
                for key in ("chunks", "texts", "lines", "output_bytes")):
@@ -393,9 +395,9 @@ def _progress_bar(total: int, progress: bool | None, initial: int, stderr: TextI
 
 
 def encode_to_stream(model: StaticModel, source: Source, fmt: str, stream: TextIO, *,
-                     chunk_size: int = DEFAULT_CHUNK_SIZE, batch_size: int = 1024, progress: bool | None = None,
-                     stderr: TextIO) -> None:
-    """Write JSONL or CSV for every text to ``stream`` chunk by chunk (after a counting pass that checks them)."""
+                     chunk_size: int = DEFAULT_CHUNK_SIZE, batch_size: int = 1024,
+                     progress: bool | None = None, stderr: TextIO) -> None:
+    """Write JSONL or CSV to ``stream`` chunk by chunk, after a counting pass that checks every text."""
     info = source.scan()
     bar = _progress_bar(info.texts, progress, 0, stderr)
     with source.texts() as (numbered, _):
@@ -440,8 +442,8 @@ def encode_to_file(model: StaticModel, source: Source, fmt: str, output: str, *,
         if reason is None and state is not None:
             done = dict(state["progress"])
             target.rewind_to(done["output_bytes"])
-            stderr.write(f"static-embed: resuming {partial}: {done['texts']:,} of {info.texts:,} texts already "
-                         f"encoded ({done['chunks']} chunks)\n")
+            stderr.write(f"static-embed: resuming {partial}: {done['texts']:,} of {info.texts:,} texts "
+                         f"already encoded ({done['chunks']} chunks)\n")
         else:
             if os.path.exists(state_path) and resume is None:
                 stderr.write(f"static-embed: starting over: {partial} cannot be continued, {reason}\n")
@@ -470,8 +472,8 @@ def encode_to_file(model: StaticModel, source: Source, fmt: str, output: str, *,
     if os.name != "nt":
         os.close(fd)
     if resumed_texts:
-        stderr.write(f"static-embed: encoded {info.texts - resumed_texts:,} texts; {resumed_texts:,} came from "
-                     "the interrupted run\n")
+        stderr.write(f"static-embed: encoded {info.texts - resumed_texts:,} texts; {resumed_texts:,} came "
+                     "from the interrupted run\n")
 
 
 class _InputChanged(BulkError):

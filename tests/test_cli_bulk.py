@@ -1,4 +1,4 @@
-"""Streaming bulk encoding (``static-embed encode --input FILE --output OUT``): flat memory, atomic, resumable.
+"""Streaming bulk encoding (``static-embed encode --input FILE --output OUT``): flat memory, resumable.
 
 Expected vectors always come from ``model.encode`` on the texts read independently (Python's own text-mode
 line reading); resumed outputs are compared byte for byte with an uninterrupted run's output.
@@ -44,7 +44,7 @@ def _real_texts() -> tuple[str, ...]:
 
 
 def numbered_texts(count: int) -> list[str]:
-    """``count`` real English and Japanese texts, cycled and prefixed with their number (so not all repeat)."""
+    """``count`` real English and Japanese texts, cycled, each prefixed with its number (not all repeats)."""
     return [f"{number} {text}" for number, text in zip(range(count), itertools.cycle(_real_texts()))]
 
 
@@ -124,7 +124,8 @@ def test_peak_memory_does_not_grow_with_input_size(tmp_path):
     assert peaks[200_000] < peaks[50_000] + 25, peaks
 
 
-@pytest.mark.parametrize("fmt, stop", [("npy", signal.SIGKILL), ("jsonl", signal.SIGKILL), ("csv", signal.SIGINT)],
+@pytest.mark.parametrize("fmt, stop",
+                         [("npy", signal.SIGKILL), ("jsonl", signal.SIGKILL), ("csv", signal.SIGINT)],
                          ids=["npy-SIGKILL", "jsonl-SIGKILL", "csv-SIGINT"])
 def test_interrupted_run_resumes_to_identical_output(tmp_path, model, monkeypatch, capsys, fmt, stop):
     texts = numbered_texts(20_000)
@@ -138,7 +139,7 @@ def test_interrupted_run_resumes_to_identical_output(tmp_path, model, monkeypatc
     try:
         while (read_state(state) or {}).get("progress", {}).get("chunks", 0) < 1:
             assert not out.exists(), "an unfinished output appeared at the final path"
-            assert process.poll() is None, f"the run ended before it could be interrupted: {process.stderr.read()}"
+            assert process.poll() is None, f"it ended before it could be interrupted: {process.stderr.read()}"
             time.sleep(0.005)
         process.send_signal(stop)
         process.wait(timeout=120)
@@ -210,7 +211,7 @@ def test_changed_options_start_over_and_no_resume_forces_it(tmp_path, model, int
     interrupt_after(1)
     assert cli.main(args) == 130
     interrupt_after(1)
-    assert cli.main([*args, "--truncate-dim", "64"]) == 130  # a different setup: starts over, interrupted again
+    assert cli.main([*args, "--truncate-dim", "64"]) == 130  # another setup: starts over, interrupted again
     message = capsys.readouterr().err
     assert "starting over" in message and "(dim differ)" in message
     interrupt_after(None)
@@ -222,8 +223,8 @@ def test_changed_options_start_over_and_no_resume_forces_it(tmp_path, model, int
     assert np.array_equal(np.array([row["embedding"] for row in rows], dtype=np.float32), model.encode(texts))
 
 
-def test_stdin_is_spooled_and_resumes_when_the_same_bytes_are_piped(tmp_path, model, interrupt_after, monkeypatch,
-                                                                    capsys):
+def test_stdin_is_spooled_and_resumes_when_the_same_bytes_are_piped(tmp_path, model, interrupt_after,
+                                                                    monkeypatch, capsys):
     texts = numbered_texts(2500)
     data = "".join(text + "\n" for text in texts).encode("utf-8")
     out = tmp_path / "vectors.npy"
@@ -242,8 +243,8 @@ def test_bad_line_late_in_the_input_fails_before_anything_is_written(tmp_path):
     lines = [json.dumps({"body": text}) for text in numbered_texts(5000)] + ["{broken"]
     source = tmp_path / "docs.jsonl"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    result = run("encode", "--input", str(source), "--jsonl-field", "body", "--output", str(tmp_path / "v.npy"),
-                 "--chunk-size", "100")
+    result = run("encode", "--input", str(source), "--jsonl-field", "body",
+                 "--output", str(tmp_path / "v.npy"), "--chunk-size", "100")
     assert result.returncode == 1 and f"{source}:5001: invalid JSON" in result.stderr
     assert [path.name for path in tmp_path.iterdir()] == ["docs.jsonl"]
 
