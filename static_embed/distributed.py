@@ -48,13 +48,14 @@ def _check_column_name(name: object, what: str) -> str:
 class BatchEmbedder:
     """Add an embedding column to a batch of texts; built once per worker, called once per batch.
 
-    Use it with ``ds.map_batches(BatchEmbedder, fn_constructor_kwargs={...}, compute=ActorPoolStrategy(size=2))``
-    (``concurrency=2`` in older Ray), ``batch_format="numpy"`` (the default) or ``"pandas"``. A fixed pool
+    Use it with ``ds.map_batches(BatchEmbedder, fn_constructor_kwargs={...},
+    compute=ActorPoolStrategy(size=2))`` (``concurrency=2`` in older Ray) and ``batch_format="numpy"``
+    (the default) or ``"pandas"``. A fixed pool
     that holds every CPU starves the tasks reading the data; :func:`embed_dataset` uses a growing pool.
 
     Args:
         model: a folder, hub id or alias for :func:`static_embed.load` (``None``: the embedded default model),
-            or a loaded :class:`~static_embed.StaticModel` (sent by reference and loaded again in each worker).
+            or a loaded :class:`~static_embed.StaticModel` (sent by reference, loaded again in each worker).
         text_column: the column holding the texts (str; a non-str value raises ``TypeError`` naming its row).
         embedding_column: the column added to each batch (an existing column of that name is replaced):
             a float32 ``(rows, dim)`` array in a numpy batch, which Ray stores as a tensor column;
@@ -66,9 +67,10 @@ class BatchEmbedder:
             ``revision``, ``cache_dir``, ``local_files_only``, ...); not allowed with a loaded model.
     """
 
-    def __init__(self, model: str | os.PathLike[str] | StaticModel | None = None, *, text_column: str = "text",
-                 embedding_column: str = "embedding", batch_size: int = DEFAULT_BATCH_SIZE,
-                 truncate_dim: int | None = None, normalize: bool | None = None, **load_options: Any) -> None:
+    def __init__(self, model: str | os.PathLike[str] | StaticModel | None = None, *,
+                 text_column: str = "text", embedding_column: str = "embedding",
+                 batch_size: int = DEFAULT_BATCH_SIZE, truncate_dim: int | None = None,
+                 normalize: bool | None = None, **load_options: Any) -> None:
         self.text_column = _check_column_name(text_column, "text_column")
         self.embedding_column = _check_column_name(embedding_column, "embedding_column")
         if self.embedding_column == self.text_column:
@@ -113,7 +115,7 @@ class BatchEmbedder:
             out = dict(batch)
             out[self.embedding_column] = self._encode(self._texts(batch[self.text_column]))
             return out
-        if hasattr(batch, "columns") and hasattr(batch, "copy") and hasattr(batch, "iloc"):  # pandas DataFrame
+        if hasattr(batch, "columns") and hasattr(batch, "iloc"):  # a pandas DataFrame (pandas not imported)
             if self.text_column not in batch.columns:
                 raise self._missing_column([str(name) for name in batch.columns])
             vectors = self._encode(self._texts(batch[self.text_column]))
