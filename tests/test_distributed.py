@@ -51,7 +51,7 @@ def test_numpy_batch_gets_an_embedding_column(texts, model):
 
 def test_pandas_batch_with_options_matches_a_model_loaded_with_them(texts):
     pd = pytest.importorskip("pandas")
-    frame = pd.DataFrame({"body": texts}, index=np.arange(len(texts))[::-1] * 7)  # an index that is not 0..n-1
+    frame = pd.DataFrame({"body": texts}, index=np.arange(len(texts))[::-1] * 7)  # an index other than 0..n-1
     embedder = BatchEmbedder(text_column="body", embedding_column="vec", truncate_dim=64, normalize=False,
                              tokenizer_backend="lite")
     out = embedder(frame)

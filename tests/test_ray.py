@@ -21,9 +21,9 @@ import corpus
 import static_embed
 from static_embed.distributed import BatchEmbedder, embed_dataset
 
-ray = pytest.importorskip("ray", reason="Ray Data is an optional extra: pip install 'static-embed-numpy[ray]'")
-ray_data = pytest.importorskip("ray.data", reason="Ray Data is an optional extra: "
-                                                  "pip install 'static-embed-numpy[ray]'")
+SKIP_REASON = "Ray Data is an optional extra: pip install 'static-embed-numpy[ray]'"
+ray = pytest.importorskip("ray", reason=SKIP_REASON)
+ray_data = pytest.importorskip("ray.data", reason=SKIP_REASON)
 pd = pytest.importorskip("pandas")
 
 N_TEXTS = 100_000
