@@ -25,6 +25,7 @@ SKIP_REASON = "Ray Data is an optional extra: pip install 'static-embed-numpy[ra
 ray = pytest.importorskip("ray", reason=SKIP_REASON)
 ray_data = pytest.importorskip("ray.data", reason=SKIP_REASON)
 pd = pytest.importorskip("pandas")
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:ray")  # Ray's own settings, not ours
 
 N_TEXTS = 100_000
 DEADLINE_S = 300  # per Ray pipeline; a normal run needs well under a minute
