@@ -50,6 +50,8 @@ def _build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--normalize", action=argparse.BooleanOptionalAction, default=None,
                          help="L2-normalize the vectors (default: the model's setting)")
         sub.add_argument("--batch-size", type=int, default=1024, help="texts per batch (default 1024)")
+        sub.add_argument("--workers", type=int, default=1,
+                         help="processes to encode large inputs with (default 1; e.g. the number of cores)")
 
     encode = commands.add_parser("encode", help="embed texts and write the vectors",
                                  description="Embed texts given as arguments, from --input, or from stdin.")
@@ -106,7 +108,10 @@ def _output_format(args: argparse.Namespace) -> str:
 def _load(args: argparse.Namespace) -> StaticModel:
     if args.batch_size <= 0:
         raise CLIError(f"--batch-size must be positive, got {args.batch_size}")
-    return load(args.model, compat=args.compat, truncate_dim=args.truncate_dim, normalize=args.normalize)
+    if args.workers < 1:
+        raise CLIError(f"--workers must be at least 1, got {args.workers}")
+    return load(args.model, compat=args.compat, truncate_dim=args.truncate_dim, normalize=args.normalize,
+                workers=args.workers)
 
 
 def _bench(model: StaticModel, texts: list[str], load_seconds: float, batch_size: int, err: TextIO) -> None:
