@@ -112,7 +112,14 @@ def check_texts(texts: object) -> list[str]:
     """``texts`` as a list of checked str; a bare str or a non-str item raises ``TypeError`` naming it."""
     if isinstance(texts, str):
         raise TypeError("encode_batch expects a list of str, got a single str")
-    return [check_text(text, f"texts[{i}]") for i, text in enumerate(texts)]  # type: ignore[attr-defined]
+    checked = texts if type(texts) is list else list(texts)  # type: ignore[call-overload]
+    surrogate = _SURROGATE.search
+    for i, text in enumerate(checked):
+        if type(text) is not str or (not text.isascii() and surrogate(text)):
+            if checked is texts:
+                checked = list(checked)  # never modify the caller's list
+            checked[i] = check_text(text, f"texts[{i}]")
+    return checked
 
 
 class VocabularyView:
