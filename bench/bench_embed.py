@@ -118,6 +118,7 @@ def japanese_corpus(count: int) -> Corpus:
 @dataclass
 class ModelFolder:
     key: str
+    short: str
     title: str
     path: Path
     st_unavailable: str | None = None  # why sentence-transformers cannot load it, if it cannot
@@ -554,7 +555,7 @@ def results_json(args: argparse.Namespace, corpora: dict[str, Corpus], folders: 
                      "process_runs": args.process_runs},
         "corpora": {name: {"texts": len(c.texts), "mean_chars": round(c.mean_chars, 1), "source": c.source}
                     for name, c in corpora.items()},
-        "models": {key: {"title": f.title, "path": str(f.path.relative_to(REPO)),
+        "models": {key: {"short": f.short, "title": f.title, "path": str(f.path.relative_to(REPO)),
                          "table_bytes": f.table_bytes,
                          "sentence_transformers": f.st_unavailable and f"n/a: {f.st_unavailable}"}
                    for key, f in folders.items()},
@@ -582,10 +583,6 @@ def results_json(args: argparse.Namespace, corpora: dict[str, Corpus], folders: 
         "targets": [{"name": t.name, "advantage": t.advantage, "required": t.required, "detail": t.detail,
                      "pass": t.passed} for t in targets],
     }
-
-
-def _short(title: str) -> str:
-    return title.split(":")[0]
 
 
 def render_markdown(result: dict[str, Any]) -> str:
@@ -616,7 +613,7 @@ def render_markdown(result: dict[str, Any]) -> str:
         groups.setdefault((row["model"], row["corpus"]), []).append(row)
     for (model_key, language), rows in groups.items():
         auto = next(r for r in rows if r["case"] == AUTO)["median_texts_per_s"]
-        label = f"{_short(models[model_key]['title'])}, {language}"
+        label = f"{models[model_key]['short']}, {language}"
         for row in rows:
             case, rate = row["case"], f"{row['median_texts_per_s']:,.0f}"
             ratio = f"{auto / row['median_texts_per_s']:.2f}x"
@@ -631,7 +628,7 @@ def render_markdown(result: dict[str, Any]) -> str:
     for model_key in dict.fromkeys(r["model"] for r in result["latency"]):
         rows = [r for r in result["latency"] if r["model"] == model_key]
         ours = next(r for r in rows if r["call"] == ours_call)["p50_us"]
-        label = f"{_short(models[model_key]['title'])}, {rows[0]['corpus']}"
+        label = f"{models[model_key]['short']}, {rows[0]['corpus']}"
         for row in rows:
             ratio = "" if row["call"] == ours_call else f"{row['p50_us'] / ours:.2f}x"
             lines.append(f"| {label} | `{row['call']}` | {row['p50_us']:.0f} µs | {row['p95_us']:.0f} µs "
@@ -649,8 +646,14 @@ def render_markdown(result: dict[str, Any]) -> str:
         load_text = f"{load['median'] * 1000:.0f} ms" if load and library != BASELINE else ""
         memory = rss.get((model_key, library))
         memory_text = f"{memory['encode'] / MIB:.0f} MiB" if memory else ""
-        label = "" if library == BASELINE else _short(models[model_key]["title"])
+        label = "" if library == BASELINE else models[model_key]["short"]
         lines.append(f"| {label} | {library} | {seconds:.2f} s | {ratio} | {load_text} | {memory_text} |")
+    stages = "; ".join(
+        f"{models[r['model']]['short']} {r['library']} "
+        + " → ".join(f"{value / MIB:.1f}" for value in r["median_bytes"].values())
+        for r in result["rss"] if r["library"] != BASELINE)
+    lines += ["", "Resident memory by stage, MiB (interpreter → + numpy → + import → + load → + one text): "
+              f"{stages}."]
     table = models["default"]["table_bytes"]
     lines += ["", f"The default model's table holds {table / MIB:.1f} MiB of safetensors tensor data "
               "(memory-mapped by static_embed, so only the rows used become resident). Targets from the "
@@ -664,12 +667,19 @@ def render_markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _process_label(models: dict[str, Any], row: dict[str, Any]) -> str:
+    if row["library"] == BASELINE:
+        return BASELINE
+    return f"{models[row['model']]['short']}: {row['library']}"
+
+
 def render_chart(result: dict[str, Any], path: Path) -> None:
     """Throughput bars per model and corpus, then single-text p50, cold start and resident memory."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     colours = {SE: "#1f77b4", M2V: "#ff7f0e", ST: "#2ca02c"}
 
@@ -679,6 +689,8 @@ def render_chart(result: dict[str, Any], path: Path) -> None:
         for y, value in enumerate(values[::-1]):
             ax.text(value, y, " " + format(value, fmt), va="center", fontsize=7)
         ax.set_xlim(0, max(values) * 1.25)
+        if max(values) >= 10_000:
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / 1000:g}k"))
         ax.set_title(title, fontsize=10)
         ax.tick_params(axis="y", labelsize=7)
 
@@ -695,19 +707,21 @@ def render_chart(result: dict[str, Any], path: Path) -> None:
     for ax, ((model_key, language), rows) in zip(flat, groups.items()):
         labels = [r["case"] + (f" ({r['backend']})" if r["case"] == AUTO else "") for r in rows]
         bars(ax, labels, [r["median_texts_per_s"] for r in rows],
-             f"{_short(models[model_key]['title'])}, {language}: texts/s (higher is better)", ",.0f")
+             f"{models[model_key]['short']}, {language}: texts/s", ",.0f")
     lat, cold, rss = result["latency"], result["cold_start"], result["rss"]
-    bars(flat[len(groups)], [f"{r['model']}: {r['call']}" for r in lat], [r["p50_us"] for r in lat],
+    bars(flat[len(groups)], [f"{models[r['model']]['short']}: {r['call']}" for r in lat],
+         [r["p50_us"] for r in lat],
          "single text p50, µs (lower is better)", ".0f")
-    bars(flat[len(groups) + 1], [f"{r['model']}: {r['library']}" for r in cold],
+    bars(flat[len(groups) + 1], [_process_label(models, r) for r in cold],
          [r["median_s"] for r in cold], "cold start in a new process, s (lower is better)", ".2f")
-    bars(flat[len(groups) + 2], [f"{r['model']}: {r['library']}" for r in rss],
+    bars(flat[len(groups) + 2], [_process_label(models, r) for r in rss],
          [r["median_bytes"]["encode"] / MIB for r in rss], "RSS after load + one text, MiB (lower is better)",
          ".0f")
     for ax in flat[panels:]:
         ax.axis("off")
     fig.suptitle(f"static_embed vs model2vec vs sentence-transformers: {result['machine']['cores']} shared "
-                 f"cores, medians of {result['settings']['rounds']} interleaved rounds", fontsize=11)
+                 f"cores, medians of {result['settings']['rounds']} interleaved rounds (throughput: higher is "
+                 "better)", fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -750,10 +764,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"corpus {c.name}: {len(c.texts):,} texts, mean {c.mean_chars:.1f} chars; {c.source}",
               file=sys.stderr)
 
-    folders = {"default": ModelFolder("default", DEFAULT_TITLE, DEFAULT_MODEL_DIR)}
+    folders = {"default": ModelFolder("default", "default (WordPiece)", DEFAULT_TITLE, DEFAULT_MODEL_DIR)}
     unigram = unpack_tokenlearn_model()
     if unigram is not None:
-        folders["unigram"] = ModelFolder("unigram", UNIGRAM_TITLE, unigram,
+        folders["unigram"] = ModelFolder("unigram", "tokenlearn (Unigram)", UNIGRAM_TITLE, unigram,
                                          st_unavailable=st_load_failure(unigram))
     for folder in folders.values():
         st_note = f"; sentence-transformers n/a: {folder.st_unavailable}" if folder.st_unavailable else ""
