@@ -20,7 +20,7 @@ Unigram model keeps a word cache too, so every throughput round loads every mode
 times its first pass over the texts; the "warm" figure (a second pass on the same model) is
 reported for static_embed as extra information only.
 
-Run it in the test environment from the repository root (a full run takes ~10 minutes on 2 cores)::
+Run it in the test environment from the repository root (a full run took 16 minutes on 2 busy shared cores)::
 
     HF_HUB_OFFLINE=1 PYTHONPATH=$PWD .venv-test/bin/python bench/bench_embed.py --update-readme
     HF_HUB_OFFLINE=1 PYTHONPATH=$PWD .venv-test/bin/python bench/bench_embed.py --quick   # smoke run
@@ -37,6 +37,7 @@ import gc
 import json
 import os
 import platform
+import re
 import statistics
 import struct
 import subprocess
@@ -485,9 +486,6 @@ class Target:
     def passed(self) -> bool:
         return self.advantage >= self.required
 
-    def line(self) -> str:
-        return f"{'PASS' if self.passed else 'FAIL'}  {self.name}: {self.detail}"
-
 
 def find_group(groups: list[Group], key: str, language: str) -> Group | None:
     return next((g for g in groups if g.model.key == key and g.corpus.name == language), None)
@@ -585,6 +583,17 @@ def results_json(args: argparse.Namespace, corpora: dict[str, Corpus], folders: 
     }
 
 
+def noise_check(result: dict[str, Any]) -> str:
+    """How far apart "auto" and "lite" landed where auto picked lite (the same code): the run's noise."""
+    rows = {(r["model"], r["corpus"], r["case"]): r for r in result["throughput"]}
+    gaps = []
+    for (model, language, case), row in rows.items():
+        if case == AUTO and row["backend"] == "lite" and (model, language, LITE) in rows:
+            ratio = row["median_texts_per_s"] / rows[(model, language, LITE)]["median_texts_per_s"]
+            gaps.append(f"{abs(ratio - 1) * 100:.0f}%")
+    return ", ".join(gaps)
+
+
 def render_markdown(result: dict[str, Any]) -> str:
     m, corpora, models = result["machine"], result["corpora"], result["models"]
     quick = " (a `--quick` smoke run)" if result["quick"] else ""
@@ -604,9 +613,9 @@ def render_markdown(result: dict[str, Any]) -> str:
                              f"{info['sentence_transformers'][5:]})" if info["sentence_transformers"] else "")
             for info in models.values()) + ".",
         "",
-        "| Batch throughput | case | texts/s | static_embed auto's advantage | warm cache (2nd pass), "
-        "texts/s |",
-        "|---|---|---:|---:|---:|",
+        "| Batch throughput | case | texts/s | static_embed auto's advantage | best round, texts/s | "
+        "warm cache (2nd pass), texts/s |",
+        "|---|---|---:|---:|---:|---:|",
     ]
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in result["throughput"]:
@@ -620,8 +629,13 @@ def render_markdown(result: dict[str, Any]) -> str:
             if case == AUTO:
                 case, rate, ratio = f"**{case} (picked {row['backend']})**", f"**{rate}**", ""
             warm = f"{row['warm_median_texts_per_s']:,.0f}" if row["warm_median_texts_per_s"] else ""
-            lines.append(f"| {label} | {case} | {rate} | {ratio} | {warm} |")
+            best = f"{row['texts'] / min(row['seconds']):,.0f}"
+            lines.append(f"| {label} | {case} | {rate} | {ratio} | {best} | {warm} |")
             label = ""
+    noise = noise_check(result)
+    if noise:
+        lines += ["", "Noise check: where `auto` picked `lite`, those two rows ran the same code; their "
+                  f"medians differ by {noise} in this run; smaller differences are within this run's noise."]
     lines += ["", "| Single text (distinct texts, after warm-up) | call | p50 | p95 | "
               "static_embed `encode(text)`'s advantage at p50 |", "|---|---|---:|---:|---:|"]
     ours_call = f"{SE} encode(text)"
@@ -719,9 +733,9 @@ def render_chart(result: dict[str, Any], path: Path) -> None:
          ".0f")
     for ax in flat[panels:]:
         ax.axis("off")
-    fig.suptitle(f"static_embed vs model2vec vs sentence-transformers: {result['machine']['cores']} shared "
-                 f"cores, medians of {result['settings']['rounds']} interleaved rounds (throughput: higher is "
-                 "better)", fontsize=11)
+    cores, rounds = result["machine"]["cores"], result["settings"]["rounds"]
+    fig.suptitle(f"static_embed vs model2vec vs sentence-transformers: {cores} shared cores, medians of "
+                 f"{rounds} interleaved rounds (throughput: higher is better)", fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -750,7 +764,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--process-runs", type=int,
                         help="fresh processes per library for cold start and memory (default 5)")
     parser.add_argument("--update-readme", action="store_true", help="replace the README's benchmark section")
+    parser.add_argument("--from-json", action="store_true",
+                        help="measure nothing: render embed.md and embed.png (and the README section with "
+                             "--update-readme) again from bench/results/embed.json")
     args = parser.parse_args(argv)
+    if args.from_json:
+        result = json.loads((RESULTS / "embed.json").read_text())
+        write_reports(result, update=args.update_readme)
+        return 0
     quick = args.quick
     for name, full, smoke in (("english", 20000, 3000), ("japanese", 20000, 3000), ("rounds", 5, 2),
                               ("latency_calls", 2000, 200), ("process_runs", 5, 2)):
@@ -796,17 +817,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     info["wall_seconds"] = round(time.perf_counter() - started, 1)
     result = results_json(args, corpora, folders, groups, lat, procs, loads, targets, info)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "embed.json").write_text(json.dumps(result, indent=1) + "\n")
+    (RESULTS / "embed.json").write_text(compact_json(result))
+    write_reports(result, update=args.update_readme)
+    print(f"wrote bench/results/embed.{{json,md,png}} in {info['wall_seconds']:.0f} s", file=sys.stderr)
+    return 0
+
+
+def compact_json(data: Any) -> str:
+    """Indented JSON with each list of numbers (the raw samples) kept on one line."""
+    text = json.dumps(data, indent=1)
+    return re.sub(r"\[[\s\d.eE+,-]*\]", lambda m: "[" + " ".join(m.group(0)[1:-1].split()) + "]", text) + "\n"
+
+
+def write_reports(result: dict[str, Any], *, update: bool) -> None:
+    """embed.md and embed.png from the results; PASS/FAIL lines on stdout; the README section if asked."""
     markdown = render_markdown(result)
     (RESULTS / "embed.md").write_text(markdown)
     render_chart(result, RESULTS / "embed.png")
     print(markdown)
-    for target in targets:
-        print(target.line())
-    print(f"wrote bench/results/embed.{{json,md,png}} in {info['wall_seconds']:.0f} s", file=sys.stderr)
-    if args.update_readme:
+    for target in result["targets"]:
+        print(f"{'PASS' if target['pass'] else 'FAIL'}  {target['name']}: {target['detail']}")
+    if update:
         update_readme(markdown)
-    return 0
 
 
 if __name__ == "__main__":
