@@ -90,7 +90,7 @@ def test_tokenize_lite_warm(benchmark: Any, request: pytest.FixtureRequest, toke
 def test_mean_pool(benchmark: Any, model: static_embed.StaticModel, english: list[str]) -> None:
     id_lists = model.tokenize(english)
     table = model.spec.table
-    out = benchmark(mean_pool, id_lists, table.rows, table.dim)
+    out = benchmark(mean_pool, id_lists, table)
     assert out.shape == (len(english), table.dim)
 
 
