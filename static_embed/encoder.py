@@ -51,7 +51,8 @@ def load(model: str | os.PathLike[str] | None = None, *, compat: str | None = No
             ``"auto"``: lite when it supports every component of the file, else rust if installed.
         table: None keeps the table as stored (4-bit rows stay packed, decoded per batch); ``"f32"``
             decodes every row once at load (faster look-ups, more memory); ``"q4"`` requires a 4-bit table.
-        validate: (option) check the table for NaN/infinity at load; default True.
+        validate: (option) refuse NaN/infinity: small tensors at load, table rows when a text uses them
+            (``ModelFormatError`` naming the row); default True.
         revision: hub branch, tag or commit (default ``"main"``); hub ids only.
         token: hub token; ``None`` uses ``HF_TOKEN`` or the stored token, ``False`` sends none.
         cache_dir: the Hugging Face hub cache (default ``HF_HUB_CACHE``, else ``$HF_HOME/hub``).

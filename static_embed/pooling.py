@@ -6,7 +6,8 @@ after another in token order, in float32, then divided by the count: the order
 ``torch.nn.EmbeddingBag`` and model2vec's ``mean`` use, so results agree bit for
 bit rather than to a tolerance (a pairwise or BLAS sum would differ in the last
 bits on long texts). Texts of equal length are summed together as one
-``(texts, length, dim)`` block; a text with no ids gets zeros.
+``(texts, length, dim)`` block; a text with no ids gets zeros. A non-finite mean
+is traced to its table row and raised (``Table.check_rows``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ def mean_pool_flat(flat: np.ndarray, lengths: np.ndarray, table: Table) -> np.nd
         block = unique_rows[slots[positions]]             # (texts, length, dim)
         sums = block.sum(axis=1)                          # sequential over the token axis
         out[texts] = sums / np.float32(length)
+    if table.check_rows and not np.isfinite(out).all():
+        raise table.non_finite_error(unique_ids)
     return out
 
 
@@ -66,5 +69,8 @@ def mean_pool_one(ids: Sequence[int], table: Table) -> np.ndarray:
     """``mean_pool`` for one text, float32 ``(dim,)``: the same sums in the same order, without the batch set-up."""
     if not ids:
         return np.zeros(table.dim, dtype=np.float32)
-    rows = table.rows(np.array(ids, dtype=np.intp))
-    return rows.sum(axis=0) / np.float32(len(ids))
+    id_array = np.array(ids, dtype=np.intp)
+    mean = table.rows(id_array).sum(axis=0) / np.float32(len(ids))
+    if table.check_rows and not np.isfinite(mean).all():
+        raise table.non_finite_error(id_array)
+    return mean

@@ -95,16 +95,6 @@ class SafetensorsFile:
     def keys(self) -> list[str]:
         return list(self._entries)
 
-    def release_pages(self) -> None:
-        """Drop this process's resident copy of the mapped file (after a full scan, such as validation).
-
-        The mapping is read-only and file-backed, so nothing is lost: the pages stay
-        in the OS page cache and fault back in when a look-up touches them. Resident
-        memory then grows with the rows in use, not with the vocabulary.
-        """
-        if isinstance(self._buffer, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
-            self._buffer.madvise(mmap.MADV_DONTNEED)
-
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and name in self._entries
 
