@@ -15,13 +15,27 @@ may be shared by threads; the tokenizer's word cache is bounded.
 (2, 256)
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .encoder import StaticModel, load
 from .errors import ModelFormatError
-from .sentence_transformer import SentenceTransformer
 from .similarity import similarity
 from .tokenizer import Tokenizer
+
+if TYPE_CHECKING:
+    from .sentence_transformer import SentenceTransformer
 
 __version__ = "0.1.0"
 
 __all__ = ["ModelFormatError", "SentenceTransformer", "StaticModel", "Tokenizer", "__version__", "load",
            "similarity"]
+
+
+def __getattr__(name: str) -> Any:
+    # the sentence-transformers drop-in (and its multiprocessing, logging, pickle imports) loads on first use,
+    # keeping ``import static_embed`` cheap for the many programs that never touch it
+    if name == "SentenceTransformer":
+        from .sentence_transformer import SentenceTransformer
+
+        return SentenceTransformer
+    raise AttributeError(f"module 'static_embed' has no attribute {name!r}")

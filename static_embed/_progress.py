@@ -10,12 +10,16 @@ __all__ = ["Progress"]
 
 
 class Progress:
-    """Counts items and redraws one stderr line at most ten times a second, with rate and ETA."""
+    """Counts items and redraws one stderr line at most ten times a second, with rate and ETA.
+
+    ``initial`` items were done before (a resumed run): they count towards the total, not the rate.
+    """
 
     def __init__(self, total: int, *, enabled: bool = True, label: str = "encoding",
-                 stream: TextIO | None = None) -> None:
+                 stream: TextIO | None = None, initial: int = 0) -> None:
         self.total = total
-        self.done = 0
+        self.initial = initial
+        self.done = initial
         self.enabled = enabled
         self.label = label
         self.stream = stream or sys.stderr
@@ -33,7 +37,7 @@ class Progress:
 
     def _draw(self, now: float) -> None:
         elapsed = max(now - self._start, 1e-9)
-        rate = self.done / elapsed
+        rate = (self.done - self.initial) / elapsed
         remaining = (self.total - self.done) / rate if rate > 0 else float("inf")
         fraction = self.done / self.total if self.total else 1.0
         bar = "#" * int(fraction * 30)

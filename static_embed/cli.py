@@ -3,19 +3,16 @@
 ``static-embed encode`` turns texts (arguments, a file of lines, a JSONL field, or
 stdin) into vectors written as ``.npy``, JSONL or CSV; ``static-embed rank`` shows
 documents ranked by similarity to a query; ``static-embed serve`` runs the
-OpenAI-compatible server of :mod:`static_embed.server`. Output files are written to a
-temporary name and renamed, so a failed run never leaves a half-written file.
+OpenAI-compatible server of :mod:`static_embed.server`. Encoding streams through
+:mod:`static_embed.bulk`: memory stays flat, output is written to
+``OUTPUT.partial`` and renamed when complete, and an interrupted run resumes.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from typing import TextIO
@@ -23,13 +20,15 @@ from typing import TextIO
 import numpy as np
 
 from . import __version__
+from .bulk import DEFAULT_CHUNK_SIZE, PROGRESS_THRESHOLD, FileSource, ListSource, Source, encode_to_file, \
+    encode_to_stream
 from .encoder import StaticModel, load
 from .errors import ModelFormatError
 from .similarity import similarity
 
 __all__ = ["main"]
 
-_PROGRESS_THRESHOLD = 10_000
+_PROGRESS_THRESHOLD = PROGRESS_THRESHOLD
 _OUTPUT_FORMATS = ("npy", "jsonl", "csv")
 
 
@@ -52,6 +51,8 @@ def _build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--normalize", action=argparse.BooleanOptionalAction, default=None,
                          help="L2-normalize the vectors (default: the model's setting)")
         sub.add_argument("--batch-size", type=int, default=1024, help="texts per batch (default 1024)")
+        sub.add_argument("--workers", type=int, default=1,
+                         help="processes to encode large inputs with (default 1; e.g. the number of cores)")
 
     encode = commands.add_parser("encode", help="embed texts and write the vectors",
                                  description="Embed texts given as arguments, from --input, or from stdin.")
@@ -63,6 +64,12 @@ def _build_parser() -> argparse.ArgumentParser:
     encode.add_argument("--format", choices=_OUTPUT_FORMATS, help="output format")
     encode.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                         help=f"progress bar on stderr (default: on above {_PROGRESS_THRESHOLD:,} texts)")
+    encode.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE,
+                        help=f"texts read, encoded and written at a time (default {DEFAULT_CHUNK_SIZE:,})")
+    encode.add_argument("--resume", action=argparse.BooleanOptionalAction, default=None,
+                        help="continue an interrupted run from OUTPUT.partial (default: when it matches the "
+                             "input, model and options, else start over); --resume refuses a mismatch, "
+                             "--no-resume always starts over")
     encode.add_argument("--bench", action="store_true",
                         help="print load time, single-text latency and batch throughput to stderr")
     model_options(encode)
@@ -82,45 +89,18 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _read_texts(args: argparse.Namespace, stdin: TextIO) -> list[str]:
+def _text_source(args: argparse.Namespace, stdin: TextIO) -> Source:
     if args.texts and args.input:
         raise CLIError("give texts as arguments or with --input, not both")
     if args.texts:
         if args.jsonl_field:
             raise CLIError("--jsonl-field applies to --input or stdin, not to texts given as arguments")
-        return list(args.texts)
+        return ListSource(args.texts)
     if args.input and args.input != "-":
-        try:
-            with open(args.input, encoding="utf-8") as handle:
-                return _parse_lines(handle, args.jsonl_field, args.input)
-        except FileNotFoundError:
-            raise CLIError(f"input file not found: {args.input}") from None
-        except UnicodeDecodeError as exc:
-            raise CLIError(f"{args.input}: not valid UTF-8 ({exc.reason} at byte {exc.start})") from None
+        return FileSource(args.input, name=args.input, jsonl_field=args.jsonl_field)
     if args.input != "-" and stdin.isatty():
         raise CLIError("no texts: give them as arguments, with --input FILE, or on stdin")
-    return _parse_lines(stdin, args.jsonl_field, "<stdin>")
-
-
-def _parse_lines(handle: TextIO, field: str | None, source: str) -> list[str]:
-    texts = []
-    for number, line in enumerate(handle, start=1):
-        line = line.rstrip("\r\n")
-        if field is None:
-            texts.append(line)
-            continue
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise CLIError(f"{source}:{number}: invalid JSON ({exc.msg})") from None
-        if not isinstance(record, dict) or field not in record:
-            raise CLIError(f"{source}:{number}: no field {field!r} in this line")
-        if not isinstance(record[field], str):
-            raise CLIError(f"{source}:{number}: field {field!r} is {type(record[field]).__name__}, not a string")
-        texts.append(record[field])
-    return texts
+    return FileSource.from_stream(stdin, name="<stdin>", jsonl_field=args.jsonl_field)
 
 
 def _output_format(args: argparse.Namespace) -> str:
@@ -134,47 +114,13 @@ def _output_format(args: argparse.Namespace) -> str:
     return "jsonl"
 
 
-def _serialize(vectors: np.ndarray, fmt: str, texts: list[str], handle: io.IOBase) -> None:
-    if fmt == "npy":
-        np.save(handle, vectors)  # type: ignore[arg-type]
-        return
-    text_handle = io.TextIOWrapper(handle, encoding="utf-8", newline="")  # type: ignore[arg-type]
-    if fmt == "jsonl":
-        for text, row in zip(texts, vectors.tolist()):
-            text_handle.write(json.dumps({"text": text, "embedding": row}, ensure_ascii=False) + "\n")
-    else:
-        writer = csv.writer(text_handle)
-        for row in vectors.tolist():
-            writer.writerow(row)
-    text_handle.flush()
-    text_handle.detach()
-
-
-def _write_output(vectors: np.ndarray, fmt: str, texts: list[str], path: str | None, stdout: TextIO) -> None:
-    if path is None:
-        if fmt == "npy":
-            raise CLIError("refusing to write binary .npy to the terminal: use --output FILE")
-        buffer = io.BytesIO()
-        _serialize(vectors, fmt, texts, buffer)
-        stdout.write(buffer.getvalue().decode("utf-8"))
-        return
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise CLIError(f"output folder does not exist: {folder}")
-    fd, tmp = tempfile.mkstemp(prefix=".static-embed-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            _serialize(vectors, fmt, texts, handle)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def _load(args: argparse.Namespace) -> StaticModel:
     if args.batch_size <= 0:
         raise CLIError(f"--batch-size must be positive, got {args.batch_size}")
-    return load(args.model, compat=args.compat, truncate_dim=args.truncate_dim, normalize=args.normalize)
+    if args.workers < 1:
+        raise CLIError(f"--workers must be at least 1, got {args.workers}")
+    return load(args.model, compat=args.compat, truncate_dim=args.truncate_dim, normalize=args.normalize,
+                workers=args.workers)
 
 
 def _bench(model: StaticModel, texts: list[str], load_seconds: float, batch_size: int, err: TextIO) -> None:
@@ -214,15 +160,27 @@ def _run(argv: Sequence[str] | None, stdin: TextIO, stdout: TextIO, stderr: Text
         return 0
 
     fmt = _output_format(args)
-    texts = _read_texts(args, stdin)
-    start = time.perf_counter()
-    model = _load(args)
-    load_seconds = time.perf_counter() - start
-    show_progress = args.progress if args.progress is not None else len(texts) > _PROGRESS_THRESHOLD
-    vectors = model.encode(texts, batch_size=args.batch_size, show_progress_bar=show_progress)
-    if args.bench:
-        _bench(model, texts, load_seconds, args.batch_size, stderr)
-    _write_output(vectors, fmt, texts, args.output, stdout)
+    if args.output is None and fmt == "npy":
+        raise CLIError("refusing to write binary .npy to the terminal: use --output FILE")
+    if args.output is None and args.resume:
+        raise CLIError("--resume needs --output FILE")
+    if args.chunk_size <= 0:
+        raise CLIError(f"--chunk-size must be positive, got {args.chunk_size}")
+    source = _text_source(args, stdin)
+    try:
+        start = time.perf_counter()
+        model = _load(args)
+        load_seconds = time.perf_counter() - start
+        if args.bench:
+            _bench(model, source.head(args.chunk_size), load_seconds, args.batch_size, stderr)
+        options = {"chunk_size": args.chunk_size, "batch_size": args.batch_size, "progress": args.progress,
+                   "stderr": stderr}
+        if args.output is None:
+            encode_to_stream(model, source, fmt, stdout, **options)
+        else:
+            encode_to_file(model, source, fmt, args.output, resume=args.resume, **options)
+    finally:
+        source.close()
     return 0
 
 
@@ -234,6 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"static-embed: error: {exc}\n")
     except (ModelFormatError, FileNotFoundError, TypeError, ValueError, OSError) as exc:
         sys.stderr.write(f"static-embed: error: {exc}\n")
+    except KeyboardInterrupt:
+        sys.stderr.write("static-embed: interrupted\n")
+        return 130
     return 1
 
 

@@ -8,6 +8,8 @@ the :class:`~static_embed.model_spec.ModelSpec`.
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,8 +20,9 @@ from ._progress import Progress
 from .formats import load_spec
 from .matryoshka import check_truncate_dim, truncate
 from .model_spec import ModelSpec
-from .normalize import l2_normalize
-from .pooling import mean_pool
+from .normalize import l2_normalize, l2_normalize_one
+from .parallel import PARALLEL_MIN_TEXTS, WorkerPool
+from .pooling import flatten, mean_pool_flat, mean_pool_one
 from .tokenizer.backends import AnyTokenizer
 from .tokenizer.tokenizer import check_text, check_texts
 
@@ -33,7 +36,7 @@ def load(model: str | os.PathLike[str] | None = None, *, compat: str | None = No
          truncate_dim: int | None = None, normalize: bool | None = None, tokenizer_backend: str = "auto",
          table: str | None = None, revision: str | None = None, token: str | bool | None = None,
          cache_dir: str | os.PathLike[str] | None = None, local_files_only: bool = False,
-         **options: Any) -> StaticModel:
+         workers: int = 1, **options: Any) -> StaticModel:
     """Load a static model from a local folder, a hub id or an alias (``None``: the embedded default model).
 
     Args:
@@ -48,11 +51,15 @@ def load(model: str | os.PathLike[str] | None = None, *, compat: str | None = No
             ``"auto"``: lite when it supports every component of the file, else rust if installed.
         table: None keeps the table as stored (4-bit rows stay packed, decoded per batch); ``"f32"``
             decodes every row once at load (faster look-ups, more memory); ``"q4"`` requires a 4-bit table.
-        validate: (option) check the table for NaN/infinity at load; default True.
+        validate: (option) refuse NaN/infinity: small tensors at load, table rows when a text uses them
+            (``ModelFormatError`` naming the row); default True.
         revision: hub branch, tag or commit (default ``"main"``); hub ids only.
         token: hub token; ``None`` uses ``HF_TOKEN`` or the stored token, ``False`` sends none.
         cache_dir: the Hugging Face hub cache (default ``HF_HUB_CACHE``, else ``$HF_HOME/hub``).
         local_files_only: use the cache only, never the network (as ``HF_HUB_OFFLINE=1`` does).
+        workers: processes ``encode`` may use for inputs of at least
+            :data:`~static_embed.parallel.PARALLEL_MIN_TEXTS` texts (1: never leave this process);
+            see :mod:`static_embed.parallel`.
 
     Raises:
         FileNotFoundError: the folder does not exist; for a hub id, ``static_embed.hub.HubNotFoundError``
@@ -85,7 +92,7 @@ def load(model: str | os.PathLike[str] | None = None, *, compat: str | None = No
         raise TypeError(f"normalize must be a bool or None, got {type(normalize).__name__}")
     spec = load_spec(model, compat=compat, validate=bool(validate), tokenizer_backend=tokenizer_backend,
                      table=table)
-    loaded = StaticModel(spec, truncate_dim=truncate_dim, normalize=normalize)
+    loaded = StaticModel(spec, truncate_dim=truncate_dim, normalize=normalize, workers=workers)
     # What a pickle carries instead of the table: the reference and options to load it again (never the token).
     loaded._load_args = {"model": os.fspath(reference), "compat": compat, "truncate_dim": truncate_dim,
                          "normalize": normalize, "tokenizer_backend": tokenizer_backend, "table": table,
@@ -119,11 +126,36 @@ class StaticModel:
     Ray, Dask or Spark workers cheaply; each worker loads it again, memory-mapped.
     """
 
-    def __init__(self, spec: ModelSpec, *, truncate_dim: int | None = None, normalize: bool | None = None) -> None:
+    def __init__(self, spec: ModelSpec, *, truncate_dim: int | None = None, normalize: bool | None = None,
+                 workers: int = 1) -> None:
+        if type(workers) is not int:
+            raise TypeError(f"workers must be an int, got {type(workers).__name__}")
+        if workers < 1:
+            raise ValueError(f"workers must be at least 1, got {workers}")
         self.spec = spec
         self.truncate_dim = check_truncate_dim(truncate_dim, spec.table.dim)
         self.normalize = spec.normalize if normalize is None else normalize
+        self.workers = workers
         self._load_args: dict[str, Any] | None = None
+        self._pool: WorkerPool | None = None
+        self._pool_lock = threading.Lock()
+
+    def close(self) -> None:
+        """Stop this model's worker processes, if any (they also stop when the model is collected)."""
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown()
+
+    def _worker_pool(self) -> WorkerPool | None:
+        """The model's worker processes (started on first use), or None when this model cannot have them."""
+        if self.workers < 2 or self._load_args is None:
+            return None
+        with self._pool_lock:
+            if self._pool is None or self._pool.broken:
+                self._pool = WorkerPool(self, self.workers - 1)
+                weakref.finalize(self, self._pool.shutdown)
+            return self._pool
 
     def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
         if self._load_args is None:
@@ -132,7 +164,8 @@ class StaticModel:
 
     def __repr__(self) -> str:
         return (f"StaticModel(path={self.spec.path!r}, format={self.spec.format!r}, compat={self.spec.compat!r}, "
-                f"dim={self.dim}, normalize={self.normalize}, tokenizer_backend={self.tokenizer_backend!r})")
+                f"dim={self.dim}, normalize={self.normalize}, tokenizer_backend={self.tokenizer_backend!r}, "
+                f"workers={self.workers})")
 
     @property
     def dim(self) -> int:
@@ -151,10 +184,7 @@ class StaticModel:
     def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
         """The ids pooled for each text, after the format's character cut and dropped ids."""
         spec = self.spec
-        if spec.char_limit is not None:
-            limit = spec.char_limit
-            texts = [text[:limit] for text in texts]
-        id_lists = spec.tokenizer.encode_batch(list(texts))
+        id_lists = self._token_ids(check_texts(list(texts)))
         if spec.drop_ids:
             drop = spec.drop_ids
             id_lists = [[i for i in ids if i not in drop] for ids in id_lists]
@@ -172,6 +202,9 @@ class StaticModel:
             batch_size: texts per batch; results do not depend on it.
             show_progress_bar: draw progress on stderr.
         """
+        if type(texts) is str and normalize is None and truncate_dim is None and not show_progress_bar \
+                and type(batch_size) is int and batch_size > 0:
+            return self._encode_one(texts)
         text_list, single = _as_text_list(texts)
         if type(batch_size) is not int:
             raise TypeError(f"batch_size must be an int, got {type(batch_size).__name__}")
@@ -184,17 +217,45 @@ class StaticModel:
 
         out = np.empty((len(text_list), out_dim), dtype=np.float32)
         progress = Progress(len(text_list), enabled=show_progress_bar)
-        for start in range(0, len(text_list), batch_size):
-            batch = text_list[start:start + batch_size]
-            out[start:start + len(batch)] = self._encode_batch(batch, out_dim, do_normalize)
-            progress.update(len(batch))
+        pool = self._worker_pool() if len(text_list) >= PARALLEL_MIN_TEXTS else None
+        if pool is not None:
+            pool.encode_into(out, text_list, batch_size, do_normalize,
+                             lambda batch: self._encode_batch(batch, out_dim, do_normalize), progress.update)
+        else:
+            for start in range(0, len(text_list), batch_size):
+                batch = text_list[start:start + batch_size]
+                out[start:start + len(batch)] = self._encode_batch(batch, out_dim, do_normalize)
+                progress.update(len(batch))
         if show_progress_bar:
             progress.close()
         return out[0] if single else out
 
+    def _token_ids(self, texts: list[str]) -> list[list[int]]:
+        """Ids of checked texts, after the format's character cut; dropped ids still in."""
+        limit = self.spec.char_limit
+        if limit is not None:
+            texts = [text[:limit] if len(text) > limit else text for text in texts]
+        return self.spec.tokenizer.encode_checked_batch(texts)
+
+    def _encode_one(self, text: str) -> np.ndarray:
+        """The single-text path with the model's defaults: the batch path's arithmetic, none of its set-up."""
+        spec = self.spec
+        text = check_text(text, "texts")
+        if spec.char_limit is not None:
+            text = text[:spec.char_limit]
+        ids = spec.tokenizer.encode_checked(text)
+        if spec.drop_ids:
+            drop = spec.drop_ids
+            ids = [i for i in ids if i not in drop]
+        pooled = mean_pool_one(ids, spec.table)
+        if spec.head is not None:
+            pooled = spec.head.apply(pooled)
+        vector = truncate(pooled, self.truncate_dim)
+        return l2_normalize_one(vector) if self.normalize else vector
+
     def _encode_batch(self, texts: list[str], out_dim: int, do_normalize: bool) -> np.ndarray:
         spec = self.spec
-        pooled = mean_pool(self.tokenize(texts), spec.table.rows, spec.table.dim)
+        pooled = mean_pool_flat(*flatten(self._token_ids(texts), spec.drop_ids), spec.table)
         if spec.head is not None:
             pooled = spec.head.apply(pooled)
         vectors = truncate(pooled, out_dim)

@@ -1,38 +1,76 @@
 """Mean pooling: one vector per text from its token rows (the pool stage).
 
-Rows are decoded once per batch for its distinct ids. Each text's rows are then
-summed one after another in token order, in float32, then divided by the count:
-the order ``torch.nn.EmbeddingBag`` and model2vec's ``mean`` use, so results
-agree bit for bit rather than to a tolerance (a pairwise or BLAS sum would
-differ in the last bits on long texts). Texts of equal length are summed
-together as one ``(texts, length, dim)`` block; a text with no ids gets zeros.
+Rows are decoded once per batch for its distinct ids (found with a vocabulary-
+sized presence map, cheaper than sorting). Each text's rows are then summed one
+after another in token order, in float32, then divided by the count: the order
+``torch.nn.EmbeddingBag`` and model2vec's ``mean`` use, so results agree bit for
+bit rather than to a tolerance (a pairwise or BLAS sum would differ in the last
+bits on long texts). Texts of equal length are summed together as one
+``(texts, length, dim)`` block; a text with no ids gets zeros. A non-finite mean
+is traced to its table row and raised (``Table.check_rows``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 
-__all__ = ["mean_pool"]
+from .tables import Table
+
+__all__ = ["flatten", "mean_pool", "mean_pool_flat", "mean_pool_one"]
 
 
-def mean_pool(id_lists: Sequence[Sequence[int]], rows_for: Callable[[np.ndarray], np.ndarray],
-              dim: int) -> np.ndarray:
-    """Mean of each text's rows, float32 ``(len(id_lists), dim)``; zeros for texts without ids."""
-    out = np.zeros((len(id_lists), dim), dtype=np.float32)
-    lengths = np.fromiter((len(ids) for ids in id_lists), dtype=np.int64, count=len(id_lists))
-    if not lengths.any():
+def flatten(id_lists: Sequence[Sequence[int]], drop_ids: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
+    """All ids in one array plus each text's count, without ``drop_ids`` (removed in one vectorized pass)."""
+    lengths = np.fromiter(map(len, id_lists), dtype=np.intp, count=len(id_lists))
+    flat = np.array(list(chain.from_iterable(id_lists)), dtype=np.intp)
+    if drop_ids and flat.size:
+        keep = ~np.isin(flat, np.fromiter(drop_ids, dtype=np.intp, count=len(drop_ids)))
+        if not keep.all():
+            text_of_id = np.repeat(np.arange(len(id_lists)), lengths)
+            lengths = np.bincount(text_of_id[keep], minlength=len(id_lists)).astype(np.intp)
+            flat = flat[keep]
+    return flat, lengths
+
+
+def mean_pool(id_lists: Sequence[Sequence[int]], table: Table) -> np.ndarray:
+    """Mean of each text's rows, float32 ``(len(id_lists), table.dim)``; zeros for texts without ids."""
+    return mean_pool_flat(*flatten(id_lists), table)
+
+
+def mean_pool_flat(flat: np.ndarray, lengths: np.ndarray, table: Table) -> np.ndarray:
+    """``mean_pool`` of texts given as concatenated ids and per-text counts."""
+    out = np.zeros((len(lengths), table.dim), dtype=np.float32)
+    if not flat.size:
         return out
-    flat = np.fromiter((i for ids in id_lists for i in ids), dtype=np.int64, count=int(lengths.sum()))
-    unique_ids, inverse = np.unique(flat, return_inverse=True)
-    unique_rows = rows_for(unique_ids)
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    present = np.zeros(table.num_ids, dtype=bool)
+    present[flat] = True
+    unique_ids = np.flatnonzero(present)
+    slot_of_id = np.empty(table.num_ids, dtype=np.intp)
+    slot_of_id[unique_ids] = np.arange(len(unique_ids))
+    slots = slot_of_id[flat]
+    unique_rows = table.rows(unique_ids)
+    starts = np.cumsum(lengths) - lengths
 
     for length in np.unique(lengths[lengths > 0]):
         texts = np.flatnonzero(lengths == length)
         positions = starts[texts][:, None] + np.arange(length)
-        block = unique_rows[inverse[positions]]           # (texts, length, dim)
+        block = unique_rows[slots[positions]]             # (texts, length, dim)
         sums = block.sum(axis=1)                          # sequential over the token axis
         out[texts] = sums / np.float32(length)
+    if table.check_rows and not np.isfinite(out).all():
+        raise table.non_finite_error(unique_ids)
     return out
+
+
+def mean_pool_one(ids: Sequence[int], table: Table) -> np.ndarray:
+    """``mean_pool`` for one text, float32 ``(dim,)``: the same sums in the same order, without the batch set-up."""
+    if not ids:
+        return np.zeros(table.dim, dtype=np.float32)
+    id_array = np.array(ids, dtype=np.intp)
+    mean = table.rows(id_array).sum(axis=0) / np.float32(len(ids))
+    if table.check_rows and not np.isfinite(mean).all():
+        raise table.non_finite_error(id_array)
+    return mean

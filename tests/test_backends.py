@@ -37,8 +37,27 @@ def test_lite_and_rust_give_identical_vectors(name, compat, model_fixtures, pari
     assert np.array_equal(lite.encode(parity_texts), rust.encode(parity_texts))
 
 
-def test_auto_prefers_lite():
+def test_auto_prefers_lite_for_wordpiece():
     assert static_embed.load().tokenizer_backend == "lite"
+
+
+@pytest.mark.parametrize("model_type", sorted(backends.RUST_FASTER))
+def test_auto_prefers_rust_for_unigram_and_bpe_when_installed(tmp_path, monkeypatch, model_type):
+    folder = tmp_path / "tok"
+    folder.mkdir()
+    tokens = ["<unk>", "a", "b", "ab"]
+    if model_type == "Unigram":
+        model = {"type": "Unigram", "unk_id": 0, "vocab": [[t, -1.0] for t in tokens]}
+    else:
+        model = {"type": "BPE", "unk_token": "<unk>", "vocab": {t: i for i, t in enumerate(tokens)},
+                 "merges": ["a b"]}
+    path = folder / "tokenizer.json"
+    path.write_text(json.dumps({"version": "1.0", "model": model, "pre_tokenizer": {"type": "WhitespaceSplit"}}))
+    auto = backends.load_tokenizer(path)
+    assert auto.backend == "rust"
+    assert auto.encode("ab a b") == backends.load_tokenizer(path, "lite").encode("ab a b")
+    monkeypatch.setattr(backends, "rust_available", lambda: False)
+    assert backends.load_tokenizer(path).backend == "lite"
 
 
 def test_auto_falls_back_to_rust_for_unsupported_components(tmp_path):

@@ -99,3 +99,17 @@ def test_progress_bar_on_request(tmp_path):
     source.write_text("\n".join(f"text number {i}" for i in range(50)), encoding="utf-8")
     result = run("encode", "--input", str(source), "--output", str(tmp_path / "v.npy"), "--progress")
     assert result.returncode == 0 and "50/50" in result.stderr
+
+
+def test_encode_with_two_workers_writes_the_same_vectors(tmp_path, model):
+    import corpus
+
+    texts = [f"{i} {text}" for i, text in enumerate(corpus.english_texts(limit=6000) * 2)]
+    source = tmp_path / "texts.txt"
+    source.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    out = tmp_path / "vectors.npy"
+    result = run("encode", "--input", str(source), "--output", str(out), "--workers", "2", "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert np.array_equal(np.load(out), model.encode(texts))
+    refused = run("encode", "x", "--workers", "0")
+    assert refused.returncode == 1 and "--workers" in refused.stderr

@@ -188,3 +188,10 @@ def test_model_pickles_by_reference_and_reloads_equal(tmp_path):
     with pytest.raises(TypeError, match="pickle"):
         pickle.dumps(bare)
     assert str(DEFAULT_MODEL_DIR) in repr(again)
+
+
+def test_python_space_list_is_what_str_split_cuts_at():
+    """The tokenizer's ``str.split()`` shortcut relies on this list being complete."""
+    from static_embed.tokenizer.tokenizer import PYTHON_SPACE
+
+    assert PYTHON_SPACE == "".join(chr(cp) for cp in range(0x110000) if chr(cp).isspace())

@@ -91,14 +91,22 @@ def test_table_smaller_than_vocabulary(tmp_path):
         static_embed.load(folder)
 
 
-def test_nan_in_table(tmp_path):
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_table_row_is_refused_when_a_text_uses_it(tmp_path, bad):
     folder = copy_default(tmp_path, link_weights=False)
     table = default_table().copy()
-    table[123, 4] = np.nan
+    table[123, 4] = bad
     write_safetensors(folder / "model.safetensors", {"embeddings": table})
-    with pytest.raises(ModelFormatError, match="non-finite value .* row 123"):
-        static_embed.load(folder)
-    assert static_embed.load(folder, validate=False).dim == table.shape[1]
+    model = static_embed.load(folder)  # rows are checked as texts use them: load does not scan the table
+    token = next(token for token, index in model.tokenizer.get_vocab().items() if index == 123)
+    assert token.isalnum(), token
+    clean = ["a text that does not use the bad row", "東京"]
+    assert np.isfinite(model.encode(clean)).all() and np.isfinite(model.encode(clean[0])).all()
+    for texts in (f"one {token} two", [clean[0], f"one {token} two"], [f"{token}"] * 3000):
+        with pytest.raises(ModelFormatError, match="non-finite value .* row 123"):
+            model.encode(texts)
+    unchecked = static_embed.load(folder, validate=False).encode(f"one {token} two")
+    assert not np.isfinite(unchecked).all()
 
 
 def test_table_not_2d(tmp_path):

@@ -411,6 +411,10 @@ FORMATS = ["m2v-f32", "m2v-f16", "m2v-int8", "m2v-vq", "st-root-norm", "st-legac
            "unigram", "bpe"]
 
 
+# auto picks tokenizers for Unigram and BPE when installed; these tests are about our own tokenizer
+_OUR_TOKENIZER = {name: ("lite" if name in ("unigram", "bpe") else "auto") for name in [*FORMATS, "default"]}
+
+
 def _format_folder(name: str, request, assembled, tmp_path) -> Path:
     if name.startswith("sse-"):
         return request.getfixturevalue("sse_fixtures")[name]
@@ -429,10 +433,11 @@ def mixed_texts(parity_texts) -> list[str]:
 @pytest.mark.parametrize("name", FORMATS)
 def test_threads_and_batch_sizes_give_identical_vectors(name, request, assembled, tmp_path, mixed_texts):
     folder = _format_folder(name, request, assembled, tmp_path)
-    expected = static_embed.load(folder).encode(mixed_texts)  # sequential, on its own model
+    backend = _OUR_TOKENIZER[name]
+    expected = static_embed.load(folder, tokenizer_backend=backend).encode(mixed_texts)  # sequential, own model
     assert expected.shape == (len(mixed_texts), expected.shape[1]) and np.isfinite(expected).all()
 
-    shared = static_embed.load(folder)  # fresh caches: the threads fill them concurrently
+    shared = static_embed.load(folder, tokenizer_backend=backend)  # fresh caches: threads fill them concurrently
     results: dict[int, list[np.ndarray]] = {}
     errors: list[BaseException] = []
     barrier = threading.Barrier(8)
@@ -525,7 +530,7 @@ HOSTILE_TEXTS = ["", "\x00", "\x00" * 1000, "".join(map(chr, range(32))), "\x7f\
 @pytest.mark.parametrize("name", ["default", "m2v-f16", "st-root-norm", "sse-q4", "unigram", "bpe"])
 def test_hostile_texts_give_defined_vectors(name, request, assembled, tmp_path):
     folder = DEFAULT_MODEL if name == "default" else _format_folder(name, request, assembled, tmp_path)
-    model = static_embed.load(folder)
+    model = static_embed.load(folder, tokenizer_backend=_OUR_TOKENIZER[name])
     vectors = model.encode(HOSTILE_TEXTS)
     assert vectors.shape == (len(HOSTILE_TEXTS), model.dim) and vectors.dtype == np.float32
     assert vectors.flags.c_contiguous and np.isfinite(vectors).all()

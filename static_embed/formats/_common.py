@@ -42,15 +42,14 @@ def read_table(layout: Layout, *, validate: bool) -> Table:
                                f"(also tried {list(layout.weight_keys[1:])}; found: {tensors.keys()})")
     embeddings = tensors.tensor(key)
     source = f"{layout.weights}: tensor {key!r}"
-    if validate:
-        check_finite(embeddings, source)
+    # the table's rows are checked for NaN/infinity as batches first use them (load stays O(1) in its size)
     if "mapping" in tensors:
         mapping = tensors.tensor("mapping")
         weights = tensors.tensor("weights") if "weights" in tensors else None
         if validate and weights is not None:
             check_finite(weights, f"{layout.weights}: tensor 'weights'")
-        return MappedTable(embeddings, mapping, weights, source=source)
-    return DenseTable(embeddings, source=source)
+        return MappedTable(embeddings, mapping, weights, source=source, check_rows=validate)
+    return DenseTable(embeddings, source=source, check_rows=validate)
 
 
 def read_tokenizer(layout: Layout, backend: str) -> AnyTokenizer:

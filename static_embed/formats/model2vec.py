@@ -56,7 +56,8 @@ def load(folder: str, layout: Layout, *, validate: bool = True, tokenizer_backen
     char_limit = None
     if max_length is not None:
         vocab = tokenizer.get_vocab()
-        median_token_length = int(np.median([len(token) for token in vocab])) if vocab else 0
+        median_token_length = int(np.median(np.fromiter(map(len, vocab), dtype=np.int64, count=len(vocab)))) \
+            if vocab else 0
         char_limit = max_length * median_token_length
     unk_id = tokenizer.unk_id
     return ModelSpec(

@@ -114,10 +114,8 @@ def load(folder: str, layout: SSELayout, *, validate: bool = True, tokenizer_bac
         tensors = open_safetensors(layout.weights)  # type: ignore[arg-type]
         if "embedding.weight" not in tensors:
             raise ModelFormatError(f"{layout.weights}: missing tensor 'embedding.weight' (found: {tensors.keys()})")
-        weight = tensors.tensor("embedding.weight")
-        if validate:
-            check_finite(weight, f"{layout.weights}: tensor 'embedding.weight'")
-        embeddings = DenseTable(weight, source=f"{layout.weights}: tensor 'embedding.weight'")
+        embeddings = DenseTable(tensors.tensor("embedding.weight"), check_rows=validate,
+                                source=f"{layout.weights}: tensor 'embedding.weight'")
     if embeddings.dim != dim:
         raise ModelFormatError(f"{layout.head}: head dimension {dim} does not match the table's {embeddings.dim}")
     tokenizer = read_tokenizer(Layout(weights=layout.weights or layout.blob or "", tokenizer=layout.tokenizer,

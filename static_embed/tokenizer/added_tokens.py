@@ -61,7 +61,7 @@ class AddedTokenMatcher:
 
     def split(self, text: str) -> list[Piece]:
         """Split ``text`` into strings and token ids, in order; empty strings are dropped."""
-        if self._regex is None or not text:
+        if self._regex is None or not text or self._regex.search(text) is None:
             return [text] if text else []
         pieces: list[Piece] = []
         consumed = 0

@@ -28,6 +28,11 @@ class Model:
         raise NotImplementedError
 
 
+def _longest_by_first_char(pieces: Any) -> dict[str, int]:
+    """First character -> length of the longest piece starting with it (later, longer pieces overwrite)."""
+    return {piece[0]: len(piece) for piece in sorted(filter(None, pieces), key=len)}
+
+
 class WordPiece(Model):
     """Greedy longest-match-first; a word with any unmatched position becomes one unknown token."""
 
@@ -40,22 +45,14 @@ class WordPiece(Model):
         self.max_input_chars_per_word = max_input_chars_per_word
         # longest piece starting with each character, for word starts and for continuations:
         # candidates longer than that cannot match, so they are never looked up
-        self._longest_initial: dict[str, int] = {}
-        self._longest_continuation: dict[str, int] = {}
         prefix_len = len(continuing_subword_prefix)
-        for token in vocab:
-            if not token:
-                continue
-            self._note_longest(self._longest_initial, token)
-            if not prefix_len:
-                self._note_longest(self._longest_continuation, token)
-            elif token.startswith(continuing_subword_prefix) and len(token) > prefix_len:
-                self._note_longest(self._longest_continuation, token[prefix_len:])
-
-    @staticmethod
-    def _note_longest(table: dict[str, int], body: str) -> None:
-        if len(body) > table.get(body[0], 0):
-            table[body[0]] = len(body)
+        if prefix_len:
+            bodies = [token[prefix_len:] for token in vocab
+                      if len(token) > prefix_len and token.startswith(continuing_subword_prefix)]
+        else:
+            bodies = list(vocab)
+        self._longest_initial = _longest_by_first_char(vocab)
+        self._longest_continuation = _longest_by_first_char(bodies)
 
     def tokenize(self, word: str) -> list[int]:
         length = len(word)
@@ -84,9 +81,11 @@ class WordPiece(Model):
 def _vocab_dict(raw: Any, path: str) -> dict[str, int]:
     if not isinstance(raw, dict) or not raw:
         raise TokenizerConfigError(f"{path} must be a non-empty object mapping tokens to ids")
-    for token, index in raw.items():
-        if type(index) is not int or index < 0:
-            raise TokenizerConfigError(f"{path}[{token!r}] must be a non-negative integer id, got {index!r}")
+    ids = raw.values()
+    if set(map(type, ids)) != {int} or min(ids) < 0:  # one C-level pass each; find the culprit only on failure
+        for token, index in raw.items():
+            if type(index) is not int or index < 0:
+                raise TokenizerConfigError(f"{path}[{token!r}] must be a non-negative integer id, got {index!r}")
     return raw
 
 

@@ -1,7 +1,8 @@
 """The optional ``tokenizers`` (Rust) backend, behind the same interface as :class:`Tokenizer`.
 
-Used when asked for (``tokenizer_backend="rust"``) or, under ``"auto"``, when a
-``tokenizer.json`` uses a component the pure-Python tokenizer does not support.
+Used when asked for (``tokenizer_backend="rust"``) or, under ``"auto"``, for
+Unigram and BPE models and when a ``tokenizer.json`` uses a component the
+pure-Python tokenizer does not support.
 It encodes exactly as the runner needs: no special tokens, no padding, and the
 truncation the model's semantics call for.
 """
@@ -87,8 +88,18 @@ class RustTokenizer(VocabularyView):
         return self._unk_id
 
     def encode(self, text: str) -> list[int]:
-        return self._inner.encode(check_text(text, "text"), add_special_tokens=False).ids
+        return self.encode_checked(check_text(text, "text"))
+
+    def encode_checked(self, text: str) -> list[int]:
+        """``encode`` for a text that already passed ``check_text`` (the encoder's single-text path)."""
+        return self._inner.encode(text, add_special_tokens=False).ids
 
     def encode_batch(self, texts: list[str]) -> list[list[int]]:
-        encodings = self._inner.encode_batch(check_texts(texts), add_special_tokens=False)
+        return self.encode_checked_batch(check_texts(texts))
+
+    def encode_checked_batch(self, texts: list[str]) -> list[list[int]]:
+        """``encode_batch`` for texts that already passed ``check_texts`` (the encoder's hot path)."""
+        # encode_batch_fast (tokenizers >= 0.21) skips the offsets, which the runner never uses
+        encode = getattr(self._inner, "encode_batch_fast", self._inner.encode_batch)
+        encodings = encode(texts, add_special_tokens=False)
         return [encoding.ids for encoding in encodings]

@@ -31,8 +31,11 @@ from .pre_tokenizers import PreTokenizer, build_pre_tokenizer
 __all__ = ["Tokenizer", "Truncation", "VocabularyView", "check_text", "check_texts"]
 
 _WORD_CACHE_LIMIT = 1 << 17
-_MAX_TOKENIZER_JSON_BYTES = 512 * 1024 * 1024
+MAX_TOKENIZER_JSON_BYTES = 512 * 1024 * 1024
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: every character ``str.split()`` cuts at (``str.isspace()``; tests/test_encoder.py checks it against the interpreter)
+PYTHON_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200b))) + \
+    "\u2028\u2029\u202f\u205f\u3000"
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,14 @@ def check_texts(texts: object) -> list[str]:
     """``texts`` as a list of checked str; a bare str or a non-str item raises ``TypeError`` naming it."""
     if isinstance(texts, str):
         raise TypeError("encode_batch expects a list of str, got a single str")
-    return [check_text(text, f"texts[{i}]") for i, text in enumerate(texts)]  # type: ignore[attr-defined]
+    checked = texts if type(texts) is list else list(texts)  # type: ignore[call-overload]
+    surrogate = _SURROGATE.search
+    for i, text in enumerate(checked):
+        if type(text) is not str or (not text.isascii() and surrogate(text)):
+            if checked is texts:
+                checked = list(checked)  # never modify the caller's list
+            checked[i] = check_text(text, f"texts[{i}]")
+    return checked
 
 
 class VocabularyView:
@@ -164,6 +174,7 @@ class Tokenizer(VocabularyView):
         self._raw_matcher, self._normalized_matcher = build_matchers(
             self.added_tokens, normalizer.normalize if normalizer else None)
         self._word_split = self._safe_word_splitter()
+        self._split_blockers = self._str_split_blockers()
         self._word_cache: dict[str, tuple[int, ...]] = {}   # raw whitespace-separated word -> ids
         self._piece_cache: dict[str, tuple[int, ...]] = {}  # pre-tokenized piece -> the model's ids
         self._vocab = dict(model.vocab)
@@ -176,7 +187,7 @@ class Tokenizer(VocabularyView):
     def from_file(cls, path: str | os.PathLike[str]) -> Tokenizer:
         """Load a ``tokenizer.json``; malformed or unsupported content raises ``ModelFormatError``."""
         path = os.fspath(path)
-        spec = load_json_file(path, max_bytes=_MAX_TOKENIZER_JSON_BYTES, error=TokenizerConfigError)
+        spec = load_json_file(path, max_bytes=MAX_TOKENIZER_JSON_BYTES, error=TokenizerConfigError)
         return cls._from_spec(spec, source=path)
 
     @classmethod
@@ -186,6 +197,11 @@ class Tokenizer(VocabularyView):
             raise TypeError(f"json_text must be str, got {type(json_text).__name__}")
         return cls._from_spec(loads_strict(json_text, source="<tokenizer.json>", error=TokenizerConfigError),
                               source="<tokenizer.json>")
+
+    @classmethod
+    def from_spec(cls, spec: Any, *, source: str) -> Tokenizer:
+        """Build from an already parsed ``tokenizer.json`` (``source`` names it in errors)."""
+        return cls._from_spec(spec, source=source)
 
     @classmethod
     def _from_spec(cls, spec: Any, *, source: str) -> Tokenizer:
@@ -236,6 +252,19 @@ class Tokenizer(VocabularyView):
             return None
         return re.compile(f"[{unicode.char_class_pattern(tuple(safe))}]+")
 
+    def _str_split_blockers(self) -> re.Pattern[str] | None:
+        """Characters that ``str.split()`` cuts at but the safe splitter does not.
+
+        A text holding none of them splits exactly the same with the (much faster)
+        ``str.split()``; None when there is no safe splitter.
+        """
+        if self._word_split is None:
+            return None
+        blockers = [(ord(c), ord(c)) for c in PYTHON_SPACE if not self._word_split.fullmatch(c)]
+        if not blockers:
+            return re.compile("(?!)")  # matches nothing
+        return re.compile(f"[{unicode.char_class_pattern(tuple(blockers))}]")
+
     # -- vocabulary ---------------------------------------------------------------------------
 
     @property
@@ -249,9 +278,18 @@ class Tokenizer(VocabularyView):
         """Ids of ``text`` without special tokens, truncated as the file says."""
         return self._encode_checked(check_text(text, "text"))
 
+    def encode_checked(self, text: str) -> list[int]:
+        """``encode`` for a text that already passed :func:`check_text` (the encoder's single-text path)."""
+        return self._encode_checked(text)
+
     def encode_batch(self, texts: list[str]) -> list[list[int]]:
         """``encode`` for each text; a non-str item raises ``TypeError`` naming its index."""
-        return [self._encode_checked(text) for text in check_texts(texts)]
+        return self.encode_checked_batch(check_texts(texts))
+
+    def encode_checked_batch(self, texts: list[str]) -> list[list[int]]:
+        """``encode_batch`` for texts that already passed :func:`check_texts` (the encoder's hot path)."""
+        encode = self._encode_checked
+        return [encode(text) for text in texts]
 
     def _encode_checked(self, text: str) -> list[int]:
         ids: list[int] = []
@@ -266,7 +304,11 @@ class Tokenizer(VocabularyView):
 
     def _encode_words(self, segment: str, ids: list[int]) -> None:
         cache = self._word_cache
-        for word in self._word_split.split(segment):  # type: ignore[union-attr]
+        if self._split_blockers.search(segment) is None:  # type: ignore[union-attr]
+            words = segment.split()
+        else:
+            words = self._word_split.split(segment)  # type: ignore[union-attr]
+        for word in words:
             if not word:
                 continue
             cached = cache.get(word)
