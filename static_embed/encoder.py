@@ -141,11 +141,11 @@ class StaticModel:
         self._pool_lock = threading.Lock()
 
     def close(self) -> None:
-        """Stop this model's worker processes, if any (they also stop when the model is collected)."""
+        """Stop this model's worker processes and wait for them to exit (they also stop when it is collected)."""
         with self._pool_lock:
             pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown()
+            pool.shutdown(wait=True)
 
     def _worker_pool(self) -> WorkerPool | None:
         """The model's worker processes (started on first use), or None when this model cannot have them."""

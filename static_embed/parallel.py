@@ -114,8 +114,8 @@ class WorkerPool:
     def broken(self) -> bool:
         return self._executor is None
 
-    def shutdown(self) -> None:
-        """Stop the workers (idempotent); called when the model is closed or collected."""
+    def shutdown(self, wait: bool = False) -> None:
+        """Stop the workers (idempotent); ``wait`` until they have exited (``model.close()`` does)."""
         executor, self._executor = self._executor, None
         if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            executor.shutdown(wait=wait, cancel_futures=True)
