@@ -204,7 +204,7 @@ class StaticModel:
         """
         if type(texts) is str and normalize is None and truncate_dim is None and not show_progress_bar \
                 and type(batch_size) is int and batch_size > 0:
-            return self._encode_one(texts)
+            return self._encode_one(check_text(texts, "texts"))
         text_list, single = _as_text_list(texts)
         if type(batch_size) is not int:
             raise TypeError(f"batch_size must be an int, got {type(batch_size).__name__}")
@@ -237,10 +237,9 @@ class StaticModel:
             texts = [text[:limit] if len(text) > limit else text for text in texts]
         return self.spec.tokenizer.encode_checked_batch(texts)
 
-    def _encode_one(self, text: str) -> np.ndarray:
-        """The single-text path with the model's defaults: the batch path's arithmetic, none of its set-up."""
+    def _encode_one(self, text: str, out_dim: int | None = None, do_normalize: bool | None = None) -> np.ndarray:
+        """One checked text, shape ``(dim,)``: the batch path's arithmetic, none of its set-up."""
         spec = self.spec
-        text = check_text(text, "texts")
         if spec.char_limit is not None:
             text = text[:spec.char_limit]
         ids = spec.tokenizer.encode_checked(text)
@@ -250,10 +249,13 @@ class StaticModel:
         pooled = mean_pool_one(ids, spec.table)
         if spec.head is not None:
             pooled = spec.head.apply(pooled)
-        vector = truncate(pooled, self.truncate_dim)
-        return l2_normalize_one(vector) if self.normalize else vector
+        vector = truncate(pooled, out_dim or self.truncate_dim)
+        normalize = self.normalize if do_normalize is None else do_normalize
+        return l2_normalize_one(vector) if normalize else vector
 
     def _encode_batch(self, texts: list[str], out_dim: int, do_normalize: bool) -> np.ndarray:
+        if len(texts) == 1:  # a list of one text (LangChain, servers) takes the single-text path
+            return self._encode_one(texts[0], out_dim, do_normalize)[None]
         spec = self.spec
         pooled = mean_pool_flat(*flatten(self._token_ids(texts), spec.drop_ids), spec.table)
         if spec.head is not None:

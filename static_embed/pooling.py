@@ -1,7 +1,7 @@
 """Mean pooling: one vector per text from its token rows (the pool stage).
 
 Rows are decoded once per batch for its distinct ids (found with a vocabulary-
-sized presence map, cheaper than sorting). Each text's rows are then summed one
+sized presence map for large batches, cheaper than sorting). Each text's rows are then summed one
 after another in token order, in float32, then divided by the count: the order
 ``torch.nn.EmbeddingBag`` and model2vec's ``mean`` use, so results agree bit for
 bit rather than to a tolerance (a pairwise or BLAS sum would differ in the last
@@ -45,12 +45,7 @@ def mean_pool_flat(flat: np.ndarray, lengths: np.ndarray, table: Table) -> np.nd
     out = np.zeros((len(lengths), table.dim), dtype=np.float32)
     if not flat.size:
         return out
-    present = np.zeros(table.num_ids, dtype=bool)
-    present[flat] = True
-    unique_ids = np.flatnonzero(present)
-    slot_of_id = np.empty(table.num_ids, dtype=np.intp)
-    slot_of_id[unique_ids] = np.arange(len(unique_ids))
-    slots = slot_of_id[flat]
+    unique_ids, slots = _distinct(flat, table.num_ids)
     unique_rows = table.rows(unique_ids)
     starts = np.cumsum(lengths) - lengths
 
@@ -63,6 +58,19 @@ def mean_pool_flat(flat: np.ndarray, lengths: np.ndarray, table: Table) -> np.nd
     if table.check_rows and not np.isfinite(out).all():
         raise table.non_finite_error(unique_ids)
     return out
+
+
+def _distinct(flat: np.ndarray, num_ids: int) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted distinct ids and each id's index among them: a presence map over the vocabulary for
+    large batches (linear), a sort for small ones (which would pay more to clear the map)."""
+    if flat.size * 32 < num_ids:
+        return np.unique(flat, return_inverse=True)
+    present = np.zeros(num_ids, dtype=bool)
+    present[flat] = True
+    unique_ids = np.flatnonzero(present)
+    slot_of_id = np.empty(num_ids, dtype=np.intp)
+    slot_of_id[unique_ids] = np.arange(len(unique_ids))
+    return unique_ids, slot_of_id[flat]
 
 
 def mean_pool_one(ids: Sequence[int], table: Table) -> np.ndarray:
