@@ -243,8 +243,8 @@ class StaticModel:
         if spec.char_limit is not None:
             text = text[:spec.char_limit]
         ids = spec.tokenizer.encode_checked(text)
-        if spec.drop_ids:
-            drop = spec.drop_ids
+        drop = spec.drop_ids
+        if drop and not drop.isdisjoint(ids):
             ids = [i for i in ids if i not in drop]
         pooled = mean_pool_one(ids, spec.table)
         if spec.head is not None:

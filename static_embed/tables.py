@@ -70,6 +70,10 @@ class Table:
     def nbytes(self) -> int:
         raise NotImplementedError
 
+    def sum_rows(self, ids: np.ndarray) -> np.ndarray:
+        """``rows(ids).sum(axis=0)``: float32 ``(dim,)``, summed in id order (the single-text path)."""
+        return self.rows(ids).sum(axis=0)
+
     def to_float32(self, *, chunk_rows: int = 8192) -> DenseTable:
         """Every row decoded once into one float32 array: faster look-ups, more memory (``table="f32"``)."""
         out = np.empty((self.num_ids, self.dim), dtype=np.float32)
@@ -97,6 +101,10 @@ class DenseTable(Table):
 
     def rows(self, ids: np.ndarray) -> np.ndarray:
         return self.embeddings.take(ids, axis=0).astype(np.float32, copy=False)
+
+    def sum_rows(self, ids: np.ndarray) -> np.ndarray:
+        # casting inside the reduction: the same exact float32 values added in the same order, no temporary
+        return np.add.reduce(self.embeddings.take(ids, axis=0), axis=0, dtype=np.float32)
 
     def non_finite_error(self, ids: np.ndarray) -> ModelFormatError:
         bad = first_non_finite(self.embeddings.take(ids, axis=0))

@@ -70,12 +70,27 @@ class WhitespaceSplit(PreTokenizer):
         return [word for word in whitespace_splitter().split(text) if word]
 
 
+@lru_cache(maxsize=1)
+def _ascii_bert_pieces() -> re.Pattern[str]:
+    """BertPreTokenizer on ASCII text in one pass: runs of non-space non-punctuation, or one punctuation mark."""
+    ascii_space = "".join(chr(c) for c in range(128) if _in_ranges(c, _unicode_data.RUST_WHITESPACE_RANGES))
+    ascii_punct = "".join(chr(c) for c in range(128) if _in_ranges(c, _unicode_data.BERT_PUNCTUATION_RANGES))
+    space, punct = re.escape(ascii_space), re.escape(ascii_punct)
+    return re.compile(f"[^{space}{punct}]+|[{punct}]")
+
+
+def _in_ranges(cp: int, ranges: tuple[tuple[int, int], ...]) -> bool:
+    return any(start <= cp <= end for start, end in ranges)
+
+
 class BertPreTokenizer(PreTokenizer):
     """Split on whitespace, then isolate every punctuation character."""
 
     splits_on_whitespace = True
 
     def split(self, text: str) -> list[str]:
+        if text.isascii():  # the common case, in one regex pass
+            return _ascii_bert_pieces().findall(text)
         pieces: list[str] = []
         punctuation = _punctuation_splitter()
         for word in whitespace_splitter().split(text):
