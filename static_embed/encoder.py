@@ -78,7 +78,8 @@ def load(model: str | os.PathLike[str] | None = None, *, compat: str | None = No
     if model is None:
         model = DEFAULT_MODEL_DIR
     if not isinstance(model, (str, os.PathLike)):
-        raise TypeError(f"model must be a folder path (str or os.PathLike) or None, got {type(model).__name__}")
+        raise TypeError("model must be a folder path (str or os.PathLike) or None, "
+                        f"got {type(model).__name__}")
     reference = model if not isinstance(model, str) or not os.path.exists(model) else os.path.abspath(model)
     if isinstance(reference, os.PathLike):
         reference = os.path.abspath(reference)
@@ -93,10 +94,11 @@ def load(model: str | os.PathLike[str] | None = None, *, compat: str | None = No
     spec = load_spec(model, compat=compat, validate=bool(validate), tokenizer_backend=tokenizer_backend,
                      table=table)
     loaded = StaticModel(spec, truncate_dim=truncate_dim, normalize=normalize, workers=workers)
-    # What a pickle carries instead of the table: the reference and options to load it again (never the token).
+    # what a pickle carries instead of the table: the reference and options to load it again (never the token)
     loaded._load_args = {"model": os.fspath(reference), "compat": compat, "truncate_dim": truncate_dim,
                          "normalize": normalize, "tokenizer_backend": tokenizer_backend, "table": table,
-                         "revision": revision, "cache_dir": None if cache_dir is None else os.fspath(cache_dir),
+                         "revision": revision,
+                         "cache_dir": None if cache_dir is None else os.fspath(cache_dir),
                          "local_files_only": local_files_only, "validate": bool(validate)}
     return loaded
 
@@ -141,7 +143,7 @@ class StaticModel:
         self._pool_lock = threading.Lock()
 
     def close(self) -> None:
-        """Stop this model's worker processes and wait for them to exit (they also stop when it is collected)."""
+        """Stop this model's worker processes and wait for them (they also stop when it is collected)."""
         with self._pool_lock:
             pool, self._pool = self._pool, None
         if pool is not None:
@@ -152,18 +154,20 @@ class StaticModel:
         if self.workers < 2 or self._load_args is None:
             return None
         with self._pool_lock:
-            if self._pool is None or self._pool.broken:
+            if self._pool is None or self._pool.closed:
                 self._pool = WorkerPool(self, self.workers - 1)
                 weakref.finalize(self, self._pool.shutdown)
             return self._pool
 
     def __reduce__(self) -> tuple[Any, tuple[dict[str, Any]]]:
         if self._load_args is None:
-            raise TypeError("only a StaticModel made by static_embed.load() can be pickled (it pickles by reference)")
+            raise TypeError("only a StaticModel made by static_embed.load() can be pickled "
+                            "(it pickles by reference)")
         return _load_from_args, (self._load_args,)
 
     def __repr__(self) -> str:
-        return (f"StaticModel(path={self.spec.path!r}, format={self.spec.format!r}, compat={self.spec.compat!r}, "
+        return (f"StaticModel(path={self.spec.path!r}, format={self.spec.format!r}, "
+                f"compat={self.spec.compat!r}, "
                 f"dim={self.dim}, normalize={self.normalize}, tokenizer_backend={self.tokenizer_backend!r}, "
                 f"workers={self.workers})")
 
@@ -237,7 +241,8 @@ class StaticModel:
             texts = [text[:limit] if len(text) > limit else text for text in texts]
         return self.spec.tokenizer.encode_checked_batch(texts)
 
-    def _encode_one(self, text: str, out_dim: int | None = None, do_normalize: bool | None = None) -> np.ndarray:
+    def _encode_one(self, text: str, out_dim: int | None = None,
+                    do_normalize: bool | None = None) -> np.ndarray:
         """One checked text, shape ``(dim,)``: the batch path's arithmetic, none of its set-up."""
         spec = self.spec
         if spec.char_limit is not None:

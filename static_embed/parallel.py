@@ -54,12 +54,13 @@ class WorkerPool:
 
         payload = pickle.dumps(model)  # by reference: a path or hub id and the load options
         self.processes = processes
-        self._executor: ProcessPoolExecutor | None = ProcessPoolExecutor(max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_start_worker, initargs=(payload,))
+        self._executor: ProcessPoolExecutor | None = ProcessPoolExecutor(
+            max_workers=processes, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker, initargs=(payload,))
 
     def encode_into(self, out: np.ndarray, texts: list[str], batch_size: int, normalize: bool,
                     encode_here: Callable[[list[str]], np.ndarray], progress: Callable[[int], None]) -> None:
-        """Fill ``out[i]`` with the vector of ``texts[i]``, batches shared between the workers and this process."""
+        """Fill ``out[i]`` with the vector of ``texts[i]``; batches are shared by the workers and this process."""
         from concurrent.futures.process import BrokenProcessPool
 
         executor = self._executor
@@ -72,7 +73,8 @@ class WorkerPool:
         def queue_next() -> None:
             start = next(starts, None)
             if start is not None:
-                future = executor.submit(_encode_in_worker, texts[start:start + batch_size], normalize, out_dim)
+                batch = texts[start:start + batch_size]
+                future = executor.submit(_encode_in_worker, batch, normalize, out_dim)
                 pending[future] = start
 
         def collect(future: Future[np.ndarray]) -> None:
@@ -111,7 +113,8 @@ class WorkerPool:
                 future.cancel()
 
     @property
-    def broken(self) -> bool:
+    def closed(self) -> bool:
+        """Shut down (by ``shutdown`` or after a worker died): the model starts a new pool when needed."""
         return self._executor is None
 
     def shutdown(self, wait: bool = False) -> None:

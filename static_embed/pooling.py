@@ -22,7 +22,8 @@ from .tables import Table
 __all__ = ["flatten", "mean_pool", "mean_pool_flat", "mean_pool_one"]
 
 
-def flatten(id_lists: Sequence[Sequence[int]], drop_ids: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
+def flatten(id_lists: Sequence[Sequence[int]],
+            drop_ids: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
     """All ids in one array plus each text's count, without ``drop_ids`` (removed in one vectorized pass)."""
     lengths = np.fromiter(map(len, id_lists), dtype=np.intp, count=len(id_lists))
     flat = np.array(list(chain.from_iterable(id_lists)), dtype=np.intp)
@@ -74,7 +75,7 @@ def _distinct(flat: np.ndarray, num_ids: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def mean_pool_one(ids: Sequence[int], table: Table) -> np.ndarray:
-    """``mean_pool`` for one text, float32 ``(dim,)``: the same sums in the same order, without the batch set-up."""
+    """``mean_pool`` for one text, float32 ``(dim,)``: the same sums in the same order, no batch set-up."""
     if not ids:
         return np.zeros(table.dim, dtype=np.float32)
     id_array = np.array(ids, dtype=np.intp)
