@@ -60,7 +60,7 @@ class WorkerPool:
 
     def encode_into(self, out: np.ndarray, texts: list[str], batch_size: int, normalize: bool,
                     encode_here: Callable[[list[str]], np.ndarray], progress: Callable[[int], None]) -> None:
-        """Fill ``out[i]`` with the vector of ``texts[i]``; batches are shared by the workers and this process."""
+        """Fill ``out[i]`` with the vector of ``texts[i]``; the workers and this process share the batches."""
         from concurrent.futures.process import BrokenProcessPool
 
         executor = self._executor
