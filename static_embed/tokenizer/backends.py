@@ -36,12 +36,12 @@ def load_tokenizer(path: str | os.PathLike[str], backend: str = "auto") -> AnyTo
     spec = load_json_file(path, max_bytes=MAX_TOKENIZER_JSON_BYTES, error=TokenizerConfigError)
     model = spec.get("model") if isinstance(spec, dict) else None
     if backend == "auto" and isinstance(model, dict) and model.get("type") in RUST_FASTER and rust_available():
-        return RustTokenizer.from_file(path)
+        return RustTokenizer.from_file(path, spec)
     try:
         return Tokenizer.from_spec(spec, source=os.fspath(path))
     except UnsupportedFeatureError as exc:
         if backend == "lite":
             raise
         if rust_available():
-            return RustTokenizer.from_file(path)
+            return RustTokenizer.from_file(path, spec)
         raise UnsupportedFeatureError(f"{exc}; to use this file, {INSTALL_HINT}") from None

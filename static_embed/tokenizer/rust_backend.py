@@ -60,12 +60,14 @@ class RustTokenizer(VocabularyView):
             truncation["max_length"], str(truncation.get("direction", "right")).lower())
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str]) -> RustTokenizer:
+    def from_file(cls, path: str | os.PathLike[str], spec: Any = None) -> RustTokenizer:
+        """Load ``path``; ``spec`` is its already parsed JSON, when the caller has it (saves a second parse)."""
         tokenizers = _import_tokenizers()
         path = os.fspath(path)
         try:
-            with open(path, "rb") as handle:
-                spec = json.loads(handle.read())
+            if spec is None:
+                with open(path, "rb") as handle:
+                    spec = json.loads(handle.read())
             inner = tokenizers.Tokenizer.from_file(path)
         except Exception as exc:  # the Rust side raises plain Exception; json raises ValueError
             raise TokenizerConfigError(f"{path}: the tokenizers package cannot load this file ({exc})") from None
