@@ -22,7 +22,7 @@ from .matryoshka import check_truncate_dim, truncate
 from .model_spec import ModelSpec
 from .normalize import l2_normalize, l2_normalize_one
 from .parallel import PARALLEL_MIN_TEXTS, WorkerPool
-from .pooling import flatten, mean_pool_flat, mean_pool_one
+from .pooling import mean_pool_flat, mean_pool_one, without_ids
 from .tokenizer.backends import AnyTokenizer
 from .tokenizer.tokenizer import check_text, check_texts
 
@@ -234,12 +234,16 @@ class StaticModel:
             progress.close()
         return out[0] if single else out
 
-    def _token_ids(self, texts: list[str]) -> list[list[int]]:
-        """Ids of checked texts, after the format's character cut; dropped ids still in."""
+    def _cut(self, texts: list[str]) -> list[str]:
+        """Checked texts after the format's character cut."""
         limit = self.spec.char_limit
         if limit is not None:
             texts = [text[:limit] if len(text) > limit else text for text in texts]
-        return self.spec.tokenizer.encode_checked_batch(texts)
+        return texts
+
+    def _token_ids(self, texts: list[str]) -> list[list[int]]:
+        """Ids of checked texts, after the format's character cut; dropped ids still in."""
+        return self.spec.tokenizer.encode_checked_batch(self._cut(texts))
 
     def _encode_one(self, text: str, out_dim: int | None = None,
                     do_normalize: bool | None = None) -> np.ndarray:
@@ -262,7 +266,8 @@ class StaticModel:
         if len(texts) == 1:  # a list of one text (LangChain, servers) takes the single-text path
             return self._encode_one(texts[0], out_dim, do_normalize)[None]
         spec = self.spec
-        pooled = mean_pool_flat(*flatten(self._token_ids(texts), spec.drop_ids), spec.table)
+        flat, lengths = spec.tokenizer.encode_checked_flat(self._cut(texts))
+        pooled = mean_pool_flat(*without_ids(flat, lengths, spec.drop_ids), spec.table)
         if spec.head is not None:
             pooled = spec.head.apply(pooled)
         vectors = truncate(pooled, out_dim)

@@ -19,19 +19,25 @@ import numpy as np
 
 from .tables import Table
 
-__all__ = ["flatten", "mean_pool", "mean_pool_flat", "mean_pool_one"]
+__all__ = ["flatten", "mean_pool", "mean_pool_flat", "mean_pool_one", "without_ids"]
 
 
 def flatten(id_lists: Sequence[Sequence[int]],
             drop_ids: frozenset[int] = frozenset()) -> tuple[np.ndarray, np.ndarray]:
-    """All ids in one array plus each text's count, without ``drop_ids`` (removed in one vectorized pass)."""
+    """All ids in one array plus each text's count, without ``drop_ids``."""
     lengths = np.fromiter(map(len, id_lists), dtype=np.intp, count=len(id_lists))
-    flat = np.array(list(chain.from_iterable(id_lists)), dtype=np.intp)
+    flat = np.fromiter(chain.from_iterable(id_lists), dtype=np.intp, count=int(lengths.sum()))
+    return without_ids(flat, lengths, drop_ids)
+
+
+def without_ids(flat: np.ndarray, lengths: np.ndarray,
+                drop_ids: frozenset[int]) -> tuple[np.ndarray, np.ndarray]:
+    """``(flat, lengths)`` with every id in ``drop_ids`` removed, in one vectorized pass."""
     if drop_ids and flat.size:
         keep = ~np.isin(flat, np.fromiter(drop_ids, dtype=np.intp, count=len(drop_ids)))
         if not keep.all():
-            text_of_id = np.repeat(np.arange(len(id_lists)), lengths)
-            lengths = np.bincount(text_of_id[keep], minlength=len(id_lists)).astype(np.intp)
+            text_of_id = np.repeat(np.arange(len(lengths)), lengths)
+            lengths = np.bincount(text_of_id[keep], minlength=len(lengths)).astype(np.intp)
             flat = flat[keep]
     return flat, lengths
 

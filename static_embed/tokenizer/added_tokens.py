@@ -59,6 +59,10 @@ class AddedTokenMatcher:
     def __bool__(self) -> bool:
         return self._regex is not None
 
+    def occurs_in(self, text: str) -> bool:
+        """True if some token's text occurs in ``text`` (a cheap test before ``split``)."""
+        return self._regex is not None and self._regex.search(text) is not None
+
     def split(self, text: str) -> list[Piece]:
         """Split ``text`` into strings and token ids, in order; empty strings are dropped."""
         if self._regex is None or not text or self._regex.search(text) is None:

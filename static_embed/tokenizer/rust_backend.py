@@ -14,8 +14,10 @@ import json
 import os
 from typing import Any
 
+import numpy as np
+
 from ..errors import TokenizerConfigError
-from .tokenizer import Truncation, VocabularyView, check_text, check_texts
+from .tokenizer import Truncation, VocabularyView, check_text, check_texts, flat_ids
 
 __all__ = ["RustTokenizer", "rust_available"]
 
@@ -105,3 +107,7 @@ class RustTokenizer(VocabularyView):
         encode = getattr(self._inner, "encode_batch_fast", self._inner.encode_batch)
         encodings = encode(texts, add_special_tokens=False)
         return [encoding.ids for encoding in encodings]
+
+    def encode_checked_flat(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """All ids of checked texts in one array plus each text's count (the encoder's batch form)."""
+        return flat_ids(self.encode_checked_batch(texts))

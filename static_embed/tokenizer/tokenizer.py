@@ -17,8 +17,12 @@ from __future__ import annotations
 import copy
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from itertools import chain
 from typing import Any
+
+import numpy as np
 
 from .._json import load_json_file, loads_strict
 from ..errors import ModelFormatError, TokenizerConfigError, UnsupportedFeatureError
@@ -28,7 +32,7 @@ from .models import Model, build_model
 from .normalizers import Normalizer, build_normalizer, knows_origin
 from .pre_tokenizers import PreTokenizer, build_pre_tokenizer
 
-__all__ = ["Tokenizer", "Truncation", "VocabularyView", "check_text", "check_texts"]
+__all__ = ["Tokenizer", "Truncation", "VocabularyView", "check_text", "check_texts", "flat_ids"]
 
 _WORD_CACHE_LIMIT = 1 << 17
 MAX_TOKENIZER_JSON_BYTES = 512 * 1024 * 1024
@@ -65,6 +69,34 @@ def _parse_truncation(raw: Any) -> Truncation | None:
     if direction not in ("Right", "Left"):
         raise TokenizerConfigError(f"truncation.direction must be 'Right' or 'Left', got {direction!r}")
     return Truncation(max_length, direction.lower())
+
+
+def flat_ids(id_lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Id lists as one concatenated array plus each list's length (the encoder's batch form)."""
+    lengths = np.fromiter(map(len, id_lists), dtype=np.intp, count=len(id_lists))
+    return np.fromiter(chain.from_iterable(id_lists), dtype=np.intp, count=int(lengths.sum())), lengths
+
+
+class _Memo(dict):  # type: ignore[type-arg]
+    """Word (or piece) -> its ids; a missing one is tokenized by the look-up itself (``__missing__``), so
+    ``map(cache.__getitem__, words)`` runs without a Python-level loop when every word is known.
+
+    Bounded: cleared when it reaches ``limit`` entries (clearing changes no id).
+    """
+
+    __slots__ = ("_tokenize", "_limit")
+
+    def __init__(self, tokenize: Callable[[str], tuple[int, ...]], limit: int) -> None:
+        super().__init__()
+        self._tokenize = tokenize
+        self._limit = limit
+
+    def __missing__(self, word: str) -> tuple[int, ...]:
+        ids = self._tokenize(word)
+        if len(self) >= self._limit:
+            self.clear()
+        self[word] = ids
+        return ids
 
 
 def _assign_added_ids(tokens: list[AddedToken], vocab: dict[str, int]) -> list[AddedToken]:
@@ -175,8 +207,11 @@ class Tokenizer(VocabularyView):
             self.added_tokens, normalizer.normalize if normalizer else None)
         self._word_split = self._safe_word_splitter()
         self._split_blockers = self._str_split_blockers()
-        self._word_cache: dict[str, tuple[int, ...]] = {}   # raw whitespace-separated word -> ids
-        self._piece_cache: dict[str, tuple[int, ...]] = {}  # pre-tokenized piece -> the model's ids
+        self._split_blocker_chars = "".join(c for c in PYTHON_SPACE if self._split_blockers and
+                                            self._split_blockers.match(c))
+        self._space_normalizes_to_space = normalizer is None or normalizer.normalize(" ") == " "
+        self._word_cache = _Memo(self._word_ids, _WORD_CACHE_LIMIT)  # raw whitespace-separated word
+        self._piece_cache = _Memo(self._piece_ids, _WORD_CACHE_LIMIT)  # pre-tokenized piece -> ids
         self._vocab = dict(model.vocab)
         for token in self.added_tokens:
             self._vocab[token.content] = token.id
@@ -291,35 +326,97 @@ class Tokenizer(VocabularyView):
         encode = self._encode_checked
         return [encode(text) for text in texts]
 
+    def encode_checked_flat(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """``flat_ids(encode_checked_batch(texts))`` without the per-text lists (the encoder's hot path).
+
+        When every text takes the common path (whitespace-separated words, no added token, nothing
+        to truncate) the ids of all words of the batch are concatenated in one pass.
+        """
+        if self._word_split is None or "\n" in self._split_blocker_chars:
+            return flat_ids(self.encode_checked_batch(texts))
+        # one scan of the joined batch rules out added tokens and characters str.split() cuts differently;
+        # a match (even one made by the joining newline) only sends the batch down the general path
+        joined = "\n".join(texts)
+        if any(char in joined for char in self._split_blocker_chars) or self._raw_matcher.occurs_in(joined):
+            return flat_ids(self.encode_checked_batch(texts))
+        words_per_text = [text.split() for text in texts]
+        words = list(chain.from_iterable(words_per_text))
+        word_ids = list(map(self._word_cache.get, words))
+        if None in word_ids:
+            self._learn_words(list(dict.fromkeys(w for w, ids in zip(words, word_ids) if ids is None)))
+            word_ids = list(map(self._word_cache.__getitem__, words))
+        ids_per_word = np.fromiter(map(len, word_ids), dtype=np.intp, count=len(word_ids))
+        flat = np.fromiter(chain.from_iterable(word_ids), dtype=np.intp, count=int(ids_per_word.sum()))
+        word_ends = np.cumsum(np.fromiter(map(len, words_per_text), dtype=np.intp, count=len(texts)))
+        id_ends = np.concatenate(([0], np.cumsum(ids_per_word)))[word_ends]
+        lengths = np.diff(id_ends, prepend=0)
+        if self.truncation is not None and len(lengths) and lengths.max() > self.truncation.max_length:
+            return flat_ids(self.encode_checked_batch(texts))  # rare: cut each text as the reference does
+        return flat, lengths
+
     def _encode_checked(self, text: str) -> list[int]:
-        ids: list[int] = []
-        for index, piece in enumerate(self._raw_matcher.split(text)):
-            if type(piece) is int:
-                ids.append(piece)
-            elif self._word_split is not None:
-                self._encode_words(piece, ids)
-            else:
-                self._encode_segment(piece, ids, index == 0)
+        if self._word_split is not None and self._split_blockers.search(text) is None \
+                and not self._raw_matcher.occurs_in(text):  # type: ignore[union-attr]
+            # the common case: whitespace-separated words, each looked up (or tokenized) once
+            ids = list(chain.from_iterable(map(self._word_cache.__getitem__, text.split())))
+        else:
+            ids = []
+            for index, piece in enumerate(self._raw_matcher.split(text)):
+                if type(piece) is int:
+                    ids.append(piece)
+                elif self._word_split is not None:
+                    self._encode_words(piece, ids)
+                else:
+                    self._encode_segment(piece, ids, index == 0)
         return self.truncation.apply(ids) if self.truncation is not None else ids
 
     def _encode_words(self, segment: str, ids: list[int]) -> None:
-        cache = self._word_cache
         if self._split_blockers.search(segment) is None:  # type: ignore[union-attr]
             words = segment.split()
         else:
             words = self._word_split.split(segment)  # type: ignore[union-attr]
-        for word in words:
-            if not word:
-                continue
-            cached = cache.get(word)
-            if cached is None:
-                word_ids: list[int] = []
-                self._encode_segment(word, word_ids)
-                cached = tuple(word_ids)
-                if len(cache) >= _WORD_CACHE_LIMIT:
-                    cache.clear()
-                cache[word] = cached
-            ids.extend(cached)
+        ids.extend(chain.from_iterable(map(self._word_cache.__getitem__, words)))
+
+    def _learn_words(self, words: list[str]) -> None:
+        """Put the ids of new raw words in the word cache, normalizing them all in one call.
+
+        A per-character normalizer maps ``" ".join(words)`` to the join of each word's normal form
+        whenever it keeps a space a space; the split is trusted only if it gives back one part per
+        word (no normal form contains a space), else each word is normalized alone.
+        """
+        cache = self._word_cache
+        if len(cache) + len(words) > _WORD_CACHE_LIMIT:
+            cache.clear()
+            words = words[:_WORD_CACHE_LIMIT]
+        normalizer = self.normalizer
+        if normalizer is None:
+            normalized = words
+        elif self._space_normalizes_to_space:
+            normalized = normalizer.normalize(" ".join(words)).split(" ")
+            if len(normalized) != len(words):
+                normalized = list(map(normalizer.normalize, words))
+        else:
+            normalized = list(map(normalizer.normalize, words))
+        split, piece_ids = self.pre_tokenizer.split, self._piece_cache.__getitem__  # type: ignore[union-attr]
+        for word, form in zip(words, normalized):
+            cache[word] = tuple(chain.from_iterable(map(piece_ids, split(form)))) if form else ()
+
+    def _word_ids(self, word: str) -> tuple[int, ...]:
+        """Ids of one raw word (the word cache's ``__missing__``).
+
+        Words are only cached when ``_word_split`` is set: then no added token is matched after
+        normalizing and no pre-tokenizer depends on where the text starts, so a word is simply
+        normalized, pre-tokenized and each piece looked up.
+        """
+        normalized = self.normalizer.normalize(word) if self.normalizer is not None else word
+        if not normalized:
+            return ()
+        pieces = self.pre_tokenizer.split(normalized)  # type: ignore[union-attr]
+        return tuple(chain.from_iterable(map(self._piece_cache.__getitem__, pieces)))
+
+    def _piece_ids(self, piece: str) -> tuple[int, ...]:
+        """Ids of one pre-tokenized piece (the piece cache's ``__missing__``)."""
+        return tuple(self.model.tokenize(piece))
 
     def _encode_segment(self, segment: str, ids: list[int], at_origin: bool = False) -> None:
         """``at_origin``: ``segment`` starts at offset 0 of the original text."""
@@ -336,12 +433,4 @@ class Tokenizer(VocabularyView):
                 words = self.pre_tokenizer.split(piece, first_piece=first and index == 0)  # type: ignore
             else:
                 words = self.pre_tokenizer.split(piece) if self.pre_tokenizer else [piece]
-            cache = self._piece_cache
-            for word in words:
-                cached = cache.get(word)
-                if cached is None:
-                    cached = tuple(self.model.tokenize(word))
-                    if len(cache) >= _WORD_CACHE_LIMIT:
-                        cache.clear()
-                    cache[word] = cached
-                ids.extend(cached)
+            ids.extend(chain.from_iterable(map(self._piece_cache.__getitem__, words)))
