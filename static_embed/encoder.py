@@ -22,7 +22,7 @@ from .matryoshka import check_truncate_dim, truncate
 from .model_spec import ModelSpec
 from .normalize import l2_normalize, l2_normalize_one
 from .parallel import PARALLEL_MIN_TEXTS, WorkerPool
-from .pooling import mean_pool_flat, mean_pool_one, without_ids
+from .pooling import RowSource, mean_pool_flat, mean_pool_one, without_ids
 from .tokenizer.backends import AnyTokenizer
 from .tokenizer.tokenizer import check_text, check_texts
 
@@ -222,13 +222,15 @@ class StaticModel:
         out = np.empty((len(text_list), out_dim), dtype=np.float32)
         progress = Progress(len(text_list), enabled=show_progress_bar)
         pool = self._worker_pool() if len(text_list) >= PARALLEL_MIN_TEXTS else None
+        # several batches: decode each table row once for the whole call, not once per batch
+        rows = RowSource(self.spec.table, per_call=True) if len(text_list) > batch_size else None
         if pool is not None:
             pool.encode_into(out, text_list, batch_size, do_normalize,
-                             lambda batch: self._encode_batch(batch, out_dim, do_normalize), progress.update)
+                             lambda batch: self._encode_batch(batch, out_dim, do_normalize, rows), progress.update)
         else:
             for start in range(0, len(text_list), batch_size):
                 batch = text_list[start:start + batch_size]
-                out[start:start + len(batch)] = self._encode_batch(batch, out_dim, do_normalize)
+                out[start:start + len(batch)] = self._encode_batch(batch, out_dim, do_normalize, rows)
                 progress.update(len(batch))
         if show_progress_bar:
             progress.close()
@@ -262,12 +264,13 @@ class StaticModel:
         normalize = self.normalize if do_normalize is None else do_normalize
         return l2_normalize_one(vector) if normalize else vector
 
-    def _encode_batch(self, texts: list[str], out_dim: int, do_normalize: bool) -> np.ndarray:
+    def _encode_batch(self, texts: list[str], out_dim: int, do_normalize: bool,
+                      rows: RowSource | None = None) -> np.ndarray:
         if len(texts) == 1:  # a list of one text (LangChain, servers) takes the single-text path
             return self._encode_one(texts[0], out_dim, do_normalize)[None]
         spec = self.spec
         flat, lengths = spec.tokenizer.encode_checked_flat(self._cut(texts))
-        pooled = mean_pool_flat(*without_ids(flat, lengths, spec.drop_ids), spec.table)
+        pooled = mean_pool_flat(*without_ids(flat, lengths, spec.drop_ids), spec.table, rows)
         if spec.head is not None:
             pooled = spec.head.apply(pooled)
         vectors = truncate(pooled, out_dim)

@@ -48,6 +48,8 @@ class PreTokenizer:
 
     splits_on_whitespace: bool = False
     first_sensitive: bool = False
+    #: an ASCII letters-and-digits text is always one piece, itself (lets callers skip ``split``)
+    keeps_ascii_alnum_whole: bool = False
 
     def split(self, text: str) -> list[str]:
         raise NotImplementedError
@@ -65,6 +67,7 @@ class WhitespaceSplit(PreTokenizer):
     """Split on whitespace and drop it."""
 
     splits_on_whitespace = True
+    keeps_ascii_alnum_whole = True
 
     def split(self, text: str) -> list[str]:
         return [word for word in whitespace_splitter().split(text) if word]
@@ -87,6 +90,7 @@ class BertPreTokenizer(PreTokenizer):
     """Split on whitespace, then isolate every punctuation character."""
 
     splits_on_whitespace = True
+    keeps_ascii_alnum_whole = True
 
     def split(self, text: str) -> list[str]:
         if text.isascii():  # the common case, in one regex pass
@@ -106,6 +110,7 @@ class Sequence(PreTokenizer):
         self.pre_tokenizers = pre_tokenizers
         self.splits_on_whitespace = bool(pre_tokenizers) and pre_tokenizers[0].splits_on_whitespace
         self.first_sensitive = any(p.first_sensitive for p in pre_tokenizers)
+        self.keeps_ascii_alnum_whole = all(p.keeps_ascii_alnum_whole for p in pre_tokenizers)
 
     def split(self, text: str, *, first_piece: bool = True) -> list[str]:  # type: ignore[override]
         if not self.first_sensitive:

@@ -59,6 +59,7 @@ class Whitespace(PreTokenizer):
     # Pieces never contain a \s character and \s is exactly Rust's whitespace (checked when the
     # table was generated), so splitting raw text on whitespace first changes nothing.
     splits_on_whitespace = _split_data.SPACE_IS_RUST_WHITESPACE
+    keeps_ascii_alnum_whole = True  # ASCII letters and digits are all \w
 
     def split(self, text: str) -> list[str]:
         regex = _regex("whitespace", lambda: "[{w}]+|[^{w}{s}]+".format(

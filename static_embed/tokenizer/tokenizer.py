@@ -378,7 +378,7 @@ class Tokenizer(VocabularyView):
         ids.extend(chain.from_iterable(map(self._word_cache.__getitem__, words)))
 
     def _learn_words(self, words: list[str]) -> None:
-        """Put the ids of new raw words in the word cache, normalizing them all in one call.
+        """Put the ids of new raw words in the word cache, normalizing the ASCII ones in one call.
 
         A per-character normalizer maps ``" ".join(words)`` to the join of each word's normal form
         whenever it keeps a space a space; the split is trusted only if it gives back one part per
@@ -389,17 +389,24 @@ class Tokenizer(VocabularyView):
             cache.clear()
             words = words[:_WORD_CACHE_LIMIT]
         normalizer = self.normalizer
-        if normalizer is None:
-            normalized = words
-        elif self._space_normalizes_to_space:
-            normalized = normalizer.normalize(" ".join(words)).split(" ")
-            if len(normalized) != len(words):
-                normalized = list(map(normalizer.normalize, words))
-        else:
-            normalized = list(map(normalizer.normalize, words))
-        split, piece_ids = self.pre_tokenizer.split, self._piece_cache.__getitem__  # type: ignore[union-attr]
+        normalized: list[str] | None = None if normalizer is not None else words
+        if normalizer is not None and self._space_normalizes_to_space:
+            # the ASCII words in one call (normalizers have a fast path for all-ASCII text), others alone
+            ascii_words = [word for word in words if word.isascii()]
+            ascii_forms = normalizer.normalize(" ".join(ascii_words)).split(" ") if ascii_words else []
+            if ascii_words and len(ascii_forms) == len(ascii_words):
+                next_form = iter(ascii_forms).__next__
+                normalized = [next_form() if word.isascii() else normalizer.normalize(word) for word in words]
+        if normalized is None:
+            normalized = list(map(normalizer.normalize, words))  # type: ignore[union-attr]
+        pre_tokenizer = self.pre_tokenizer
+        split, whole = pre_tokenizer.split, pre_tokenizer.keeps_ascii_alnum_whole  # type: ignore[union-attr]
+        piece_ids = self._piece_cache.__getitem__
         for word, form in zip(words, normalized):
-            cache[word] = tuple(chain.from_iterable(map(piece_ids, split(form)))) if form else ()
+            if whole and form.isascii() and form.isalnum():
+                cache[word] = piece_ids(form)
+            else:
+                cache[word] = tuple(chain.from_iterable(map(piece_ids, split(form)))) if form else ()
 
     def _word_ids(self, word: str) -> tuple[int, ...]:
         """Ids of one raw word (the word cache's ``__missing__``).
