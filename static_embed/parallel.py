@@ -16,7 +16,11 @@ with ``if __name__ == "__main__":``.
 
 from __future__ import annotations
 
+import os
 import pickle
+import tempfile
+import uuid
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +33,6 @@ __all__ = ["PARALLEL_MIN_TEXTS", "WorkerPool"]
 
 #: inputs shorter than this are always encoded in the calling process
 PARALLEL_MIN_TEXTS = 8192
-#: batches queued per worker: enough to keep it busy, few enough that the caller takes the tail itself
-_QUEUED_PER_WORKER = 2
-
 _worker_model: Any = None
 
 
@@ -40,8 +41,21 @@ def _start_worker(model_payload: bytes) -> None:
     _worker_model = pickle.loads(model_payload)
 
 
-def _encode_in_worker(texts: list[str], normalize: bool, out_dim: int) -> np.ndarray:
-    return _worker_model._encode_batch(texts, out_dim, normalize)
+def _encode_in_worker(texts: list[str], normalize: bool, out_dim: int, results: str, start: int,
+                      total: int) -> int:
+    """Encode one batch and write its rows into the call's results file; return the row count."""
+    rows = _worker_model._encode_batch(texts, out_dim, normalize)
+    if not os.path.exists(results):
+        return 0  # the caller finished this batch itself and has ended the call
+    target = np.memmap(results, dtype=np.float32, mode="r+", shape=(total, out_dim))
+    target[start:start + len(rows)] = rows
+    del target  # unmapped now: the caller deletes the file when the call ends
+    return len(rows)
+
+
+def _results_dir() -> str | None:
+    """Where results files go: RAM-backed ``/dev/shm`` when there is one, else the temp directory."""
+    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 
 
 class WorkerPool:
@@ -60,57 +74,80 @@ class WorkerPool:
 
     def encode_into(self, out: np.ndarray, texts: list[str], batch_size: int, normalize: bool,
                     encode_here: Callable[[list[str]], np.ndarray], progress: Callable[[int], None]) -> None:
-        """Fill ``out[i]`` with the vector of ``texts[i]``; the workers and this process share the batches."""
+        """Fill ``out[i]`` with the vector of ``texts[i]``; the workers and this process share the batches.
+
+        Every batch but the first is queued for the workers at once, last batch first, while this
+        process encodes from the front; a queued batch it reaches is cancelled and done here, and
+        the first one a worker has already taken marks where the two met. Workers never wait for
+        this process to hand out work (it holds the GIL while it tokenizes), and it never waits
+        for them before the meeting point. Workers write their rows into a memory-backed file
+        (``/dev/shm``) and send back only a count: a large result sent through the pool's pipe
+        would stall the worker until this process's busy threads read it.
+        """
         from concurrent.futures.process import BrokenProcessPool
 
         executor = self._executor
         if executor is None:
             raise RuntimeError("this worker pool was shut down")
-        starts = iter(range(0, len(texts), batch_size))
-        pending: dict[Future[np.ndarray], int] = {}
+        starts = list(range(0, len(texts), batch_size))
         out_dim = out.shape[1]
+        worker_order = deque(reversed(starts[1:]))  # left end: the next result a worker delivers
+        futures: dict[int, Future[int]] = {}
+        # a name never reused, so a late write from an abandoned batch can only reach this call's file
+        handle, results = tempfile.mkstemp(prefix=f"static-embed-{uuid.uuid4().hex}-", suffix=".f32",
+                                           dir=_results_dir())
+        try:
+            os.ftruncate(handle, out.nbytes)
+        finally:
+            os.close(handle)
+        written = np.memmap(results, dtype=np.float32, mode="r+", shape=out.shape) if out.size else out
 
-        def queue_next() -> None:
-            start = next(starts, None)
-            if start is not None:
-                batch = texts[start:start + batch_size]
-                future = executor.submit(_encode_in_worker, batch, normalize, out_dim)
-                pending[future] = start
-
-        def collect(future: Future[np.ndarray]) -> None:
-            start = pending.pop(future)
-            rows = future.result()
-            out[start:start + len(rows)] = rows
-            progress(len(rows))
+        def collect(start: int) -> None:
+            count = futures.pop(start).result()
+            out[start:start + count] = written[start:start + count]
+            progress(count)
 
         try:
-            for _ in range(self.processes * _QUEUED_PER_WORKER):
-                queue_next()
-            while True:
-                for future in [f for f in pending if f.done()]:
-                    collect(future)
-                    queue_next()
-                start = next(starts, None)
-                if start is None:
-                    break
+            for start in worker_order:
+                futures[start] = executor.submit(_encode_in_worker, texts[start:start + batch_size], normalize,
+                                                 out_dim, results, start, len(out))
+            for index, start in enumerate(starts):
+                if index:
+                    # this batch is the workers' last one, unless a worker already did it (collected)
+                    if not worker_order or worker_order[-1] != start or not futures[start].cancel():
+                        break  # a worker took it: every later batch is taken too
+                    worker_order.pop()
+                    del futures[start]
                 batch = texts[start:start + batch_size]
                 out[start:start + len(batch)] = encode_here(batch)
                 progress(len(batch))
-            for future in list(pending):
-                if future.cancel():  # not started yet: cheaper here than waiting for a busy worker
-                    start = pending.pop(future)
-                    batch = texts[start:start + batch_size]
-                    out[start:start + len(batch)] = encode_here(batch)
-                    progress(len(batch))
-            for future in list(pending):
-                collect(future)
+                while worker_order and futures[worker_order[0]].done():
+                    collect(worker_order.popleft())
+            # A worker holds the batch it runs and the next one, which no longer cancels: take that
+            # next one here too (same rows, computed twice) rather than wait for it.
+            while len(worker_order) >= 2 and not futures[worker_order[-1]].done():
+                start = worker_order.pop()
+                futures.pop(start).cancel()  # usually too late: the worker will compute it again, unread
+                batch = texts[start:start + batch_size]
+                out[start:start + len(batch)] = encode_here(batch)
+                progress(len(batch))
+            for start in worker_order:
+                collect(start)
         except BrokenProcessPool as exc:
             self.shutdown()
             raise RuntimeError("a static_embed worker process died (out of memory, or killed); "
                                "the pool was shut down and the next call starts a new one") from exc
         finally:
-            for future in pending:
+            for future in futures.values():
                 future.cancel()
+            for future in futures.values():
+                if not future.cancelled():
+                    try:
+                        future.exception()  # wait: no worker may still be writing to the file
+                    except Exception:  # noqa: BLE001 - only waiting here; the error was raised above
+                        pass
+            del written
+            os.unlink(results)
 
     @property
     def closed(self) -> bool:

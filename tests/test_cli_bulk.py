@@ -110,7 +110,9 @@ def interrupt_after(monkeypatch):
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmHWM from /proc")
 def test_peak_memory_does_not_grow_with_input_size(tmp_path):
     peaks = {}
-    for count in (50_000, 200_000):
+    # both sizes hold more distinct words (each text starts with its number) than the tokenizer's
+    # bounded word cache keeps, so the cache is full in both runs and only held output could differ
+    for count in (150_000, 300_000):
         source = tmp_path / f"texts-{count}.txt"
         write_lines(source, numbered_texts(count))
         out = tmp_path / f"vectors-{count}.npy"
@@ -121,7 +123,7 @@ def test_peak_memory_does_not_grow_with_input_size(tmp_path):
         peaks[count] = int(result.stderr.split("VmHWM")[-1]) / 1024
         assert np.load(out, mmap_mode="r").shape == (count, 256)
     # Holding every vector would add 150 MB (150,000 more rows of 256 float32) plus the texts.
-    assert peaks[200_000] < peaks[50_000] + 25, peaks
+    assert peaks[300_000] < peaks[150_000] + 25, peaks
 
 
 @pytest.mark.parametrize("fmt, stop",

@@ -42,6 +42,25 @@ def test_workers_give_the_same_vectors_in_the_same_order(pooled_model, texts, op
     assert np.array_equal(pooled_model.encode(texts[::-1], **options), expected[::-1])
 
 
+def test_back_to_back_calls_with_three_workers_agree_and_leave_no_results_files(texts):
+    """Batches a worker still holds when the caller finishes are computed twice and the late copy is
+    dropped: repeated calls (each queueing behind the last one's leftovers) must stay exact, and every
+    call's results file must be gone when it returns."""
+    from static_embed.parallel import _results_dir
+
+    folder = _results_dir() or __import__("tempfile").gettempdir()
+    before = {name for name in os.listdir(folder) if name.startswith("static-embed-")}
+    expected = static_embed.load().encode(texts, batch_size=256)
+    model = static_embed.load(workers=3)
+    try:
+        for _ in range(4):
+            assert np.array_equal(model.encode(texts, batch_size=256), expected)
+            left = {name for name in os.listdir(folder) if name.startswith("static-embed-")} - before
+            assert not left, left
+    finally:
+        model.close()
+
+
 def test_progress_counts_every_text_once(pooled_model, texts, capsys):
     pooled_model.encode(texts, show_progress_bar=True)
     last = capsys.readouterr().err.strip().split("\r")[-1]
