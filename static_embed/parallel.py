@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import tempfile
-import uuid
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -53,9 +51,17 @@ def _encode_in_worker(texts: list[str], normalize: bool, out_dim: int, results: 
     return len(rows)
 
 
-def _results_dir() -> str | None:
-    """Where results files go: RAM-backed ``/dev/shm`` when there is one, else the temp directory."""
-    return "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+def _results_dir(nbytes: int = 0) -> str | None:
+    """Where a results file of ``nbytes`` goes: RAM-backed ``/dev/shm`` when it exists and has room for
+    twice that (containers often cap it at 64 MB, and a full tmpfs kills the writer with SIGBUS), else
+    the temp directory (None)."""
+    try:
+        stats = os.statvfs("/dev/shm")
+    except OSError:
+        return None
+    if not os.access("/dev/shm", os.W_OK) or stats.f_bavail * stats.f_frsize < 2 * nbytes:
+        return None
+    return "/dev/shm"
 
 
 class WorkerPool:
@@ -84,6 +90,9 @@ class WorkerPool:
         (``/dev/shm``) and send back only a count: a large result sent through the pool's pipe
         would stall the worker until this process's busy threads read it.
         """
+        # imported here, like the pool itself: ``import static_embed`` stays cheap
+        import tempfile
+        import uuid
         from concurrent.futures.process import BrokenProcessPool
 
         executor = self._executor
@@ -95,7 +104,7 @@ class WorkerPool:
         futures: dict[int, Future[int]] = {}
         # a name never reused, so a late write from an abandoned batch can only reach this call's file
         handle, results = tempfile.mkstemp(prefix=f"static-embed-{uuid.uuid4().hex}-", suffix=".f32",
-                                           dir=_results_dir())
+                                           dir=_results_dir(out.nbytes))
         try:
             os.ftruncate(handle, out.nbytes)
         finally:
