@@ -32,6 +32,7 @@ __all__ = ["PARALLEL_MIN_TEXTS", "WorkerPool"]
 #: inputs shorter than this are always encoded in the calling process
 PARALLEL_MIN_TEXTS = 8192
 _worker_model: Any = None
+_worker_rows: tuple[str, Any] | None = None  # (results file of the current call, its RowSource)
 
 
 def _start_worker(model_payload: bytes) -> None:
@@ -41,10 +42,20 @@ def _start_worker(model_payload: bytes) -> None:
 
 def _encode_in_worker(texts: list[str], normalize: bool, out_dim: int, results: str, start: int,
                       total: int) -> int:
-    """Encode one batch and write its rows into the call's results file; return the row count."""
-    rows = _worker_model._encode_batch(texts, out_dim, normalize)
+    """Encode one batch and write its rows into the call's results file; return the row count.
+
+    Decoded table rows are kept for the next batches of the same call (the file names the call).
+    """
+    global _worker_rows
     if not os.path.exists(results):
-        return 0  # the caller finished this batch itself and has ended the call
+        return 0  # the call has ended: the caller did this batch itself
+    if _worker_rows is None or _worker_rows[0] != results:
+        from .pooling import RowSource
+
+        _worker_rows = (results, RowSource(_worker_model.spec.table, per_call=True))
+    rows = _worker_model._encode_batch(texts, out_dim, normalize, _worker_rows[1])
+    if not os.path.exists(results):
+        return 0  # the call ended meanwhile: the caller did this batch itself
     target = np.memmap(results, dtype=np.float32, mode="r+", shape=(total, out_dim))
     target[start:start + len(rows)] = rows
     del target  # unmapped now: the caller deletes the file when the call ends
@@ -92,6 +103,7 @@ class WorkerPool:
         """
         # imported here, like the pool itself: ``import static_embed`` stays cheap
         import tempfile
+        import time
         import uuid
         from concurrent.futures.process import BrokenProcessPool
 
@@ -120,6 +132,14 @@ class WorkerPool:
             for start in worker_order:
                 futures[start] = executor.submit(_encode_in_worker, texts[start:start + batch_size], normalize,
                                                  out_dim, results, start, len(out))
+            # let the pool's threads hand out the first batches before this thread holds the GIL for
+            # its own batch (else the workers wait up to a few switch intervals); ~1 ms, bounded
+            first = futures[worker_order[0]] if worker_order else None
+            for _ in range(20):
+                if first is None or first.running() or first.done():
+                    break
+                time.sleep(0.0005)
+            time.sleep(0.0005)
             for index, start in enumerate(starts):
                 if index:
                     # this batch is the workers' last one, unless a worker already did it (collected)
