@@ -10,6 +10,11 @@ and memory-map the same table, so its pages are shared; they live as long as the
 model and keep their tokenizer caches between calls. Each batch is encoded by
 the same code as in-process, so results do not depend on ``workers``.
 
+Workers take batches from the end of the input while the calling process takes
+them from the front (``WorkerPool.encode_into``), and write their rows into a
+per-call file in ``/dev/shm`` (the temp directory when that lacks room) rather
+than sending them back through the pool's pipe.
+
 As with every ``spawn`` pool, a script that uses it must guard its entry point
 with ``if __name__ == "__main__":``.
 """

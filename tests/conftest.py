@@ -20,6 +20,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 DEFAULT_MODEL = REPO / "static_embed" / "default_model"
 
 
+def assert_flat_path_matches(tokenizer, texts: list[str], expected: list[list[int]], batch: int = 1024) -> None:
+    """The encoder's batch path (``encode_checked_flat``: every word of a batch looked up at once, a
+    batch's new words learned together) gives the expected ids; pass a fresh tokenizer so that its
+    caches start empty, as they do on a first pass."""
+    for start in range(0, len(texts), batch):
+        flat, lengths = tokenizer.encode_checked_flat(texts[start:start + batch])
+        want = expected[start:start + batch]
+        assert lengths.tolist() == [len(ids) for ids in want], f"batch at {start}: lengths differ"
+        assert flat.tolist() == [i for ids in want for i in ids], f"batch at {start}: ids differ"
+
+
 @pytest.fixture(scope="session")
 def model_fixtures() -> dict[str, Path]:
     """Name -> folder of every real-model fixture (built on first use)."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEFAULT_MODEL
+from conftest import DEFAULT_MODEL, assert_flat_path_matches
 from static_embed import Tokenizer
 
 tokenizers = pytest.importorskip("tokenizers")
@@ -57,6 +57,7 @@ def test_every_wordpiece_fixture_matches(model_fixtures):
             f"{name}: {len(mismatches)} of {len(texts)} texts differ; first: "
             f"{texts[mismatches[0]][:80]!r} expected {expected[mismatches[0]][:12]} "
             f"got {ours[mismatches[0]][:12]}")
+        assert_flat_path_matches(Tokenizer.from_file(path), texts, expected)
 
 
 def test_single_encode_matches_batch(parity_texts):
@@ -103,8 +104,9 @@ def test_added_token_options_match(flags):
         {**base, **flags, "id": next_id + 3, "content": "ab"},
     ]
     text = json.dumps(spec)
-    assert Tokenizer.from_str(text).encode_batch(ADDED_TOKEN_TEXTS) == \
-        reference_ids(text, ADDED_TOKEN_TEXTS, from_str=True)
+    expected = reference_ids(text, ADDED_TOKEN_TEXTS, from_str=True)
+    assert Tokenizer.from_str(text).encode_batch(ADDED_TOKEN_TEXTS) == expected
+    assert_flat_path_matches(Tokenizer.from_str(text), ADDED_TOKEN_TEXTS, expected, batch=5)
 
 
 @pytest.mark.parametrize("normalizer", [
@@ -122,7 +124,9 @@ def test_added_token_options_match(flags):
 def test_normalizer_variants_match(normalizer, parity_texts):
     text = _variant(normalizer=normalizer)
     sample = parity_texts[::7]
-    assert Tokenizer.from_str(text).encode_batch(sample) == reference_ids(text, sample, from_str=True)
+    expected = reference_ids(text, sample, from_str=True)
+    assert Tokenizer.from_str(text).encode_batch(sample) == expected
+    assert_flat_path_matches(Tokenizer.from_str(text), sample, expected)
 
 
 @pytest.mark.parametrize("pre_tokenizer", [
@@ -132,7 +136,9 @@ def test_normalizer_variants_match(normalizer, parity_texts):
 def test_pre_tokenizer_variants_match(pre_tokenizer, parity_texts):
     text = _variant(pre_tokenizer=pre_tokenizer)
     sample = parity_texts[::7]
-    assert Tokenizer.from_str(text).encode_batch(sample) == reference_ids(text, sample, from_str=True)
+    expected = reference_ids(text, sample, from_str=True)
+    assert Tokenizer.from_str(text).encode_batch(sample) == expected
+    assert_flat_path_matches(Tokenizer.from_str(text), sample, expected)
 
 
 @pytest.mark.parametrize("truncation", [
@@ -143,7 +149,9 @@ def test_pre_tokenizer_variants_match(pre_tokenizer, parity_texts):
 def test_truncation_variants_match(truncation, parity_texts):
     text = _variant(truncation=truncation)
     sample = parity_texts[::51]
-    assert Tokenizer.from_str(text).encode_batch(sample) == reference_ids(text, sample, from_str=True)
+    expected = reference_ids(text, sample, from_str=True)
+    assert Tokenizer.from_str(text).encode_batch(sample) == expected
+    assert_flat_path_matches(Tokenizer.from_str(text), sample, expected, batch=64)
 
 
 @pytest.mark.parametrize("word", ["a" * 100, "a" * 101, "ab" * 50, "x" * 100 + "!", "aé" * 60])

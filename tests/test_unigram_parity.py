@@ -31,7 +31,7 @@ from pathlib import Path
 
 import corpus
 import pytest
-from conftest import REPO
+from conftest import REPO, assert_flat_path_matches
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -243,6 +243,7 @@ def test_real_text_parity(name: str, unigram_fixtures, unigram_texts, first_hook
     expected = reference_ids(path, texts)
     got = _ours(path).encode_batch(texts)
     _assert_same(name, texts, expected, got)
+    assert_flat_path_matches(Tokenizer.from_file(path), texts, expected)
 
 
 @pytest.mark.reference
