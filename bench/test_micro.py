@@ -87,6 +87,30 @@ def test_tokenize_lite_warm(benchmark: Any, request: pytest.FixtureRequest, toke
     assert len(benchmark(tok.encode_batch, texts)) == len(texts)
 
 
+@pytest.mark.parametrize(("tokenizer", "language"), CASES, ids=[f"{t}-{lang}" for t, lang in CASES])
+def test_tokenize_flat_cold(benchmark: Any, request: pytest.FixtureRequest, tokenizer: str,
+                            language: str) -> None:
+    """The encoder's batch path: all ids of a batch as one array, new words learned together."""
+    path, texts = _tokenizer_path(tokenizer), request.getfixturevalue(language)
+
+    def fresh() -> tuple[tuple[static_embed.Tokenizer, list[str]], dict[str, Any]]:
+        return (static_embed.Tokenizer.from_file(path), texts), {}
+
+    flat, lengths = benchmark.pedantic(lambda tok, batch: tok.encode_checked_flat(batch), setup=fresh,
+                                       rounds=5, iterations=1)
+    assert len(lengths) == len(texts) and flat.size == lengths.sum()
+
+
+@pytest.mark.parametrize(("tokenizer", "language"), CASES, ids=[f"{t}-{lang}" for t, lang in CASES])
+def test_tokenize_flat_warm(benchmark: Any, request: pytest.FixtureRequest, tokenizer: str,
+                            language: str) -> None:
+    texts = request.getfixturevalue(language)
+    tok = static_embed.Tokenizer.from_file(_tokenizer_path(tokenizer))
+    tok.encode_checked_flat(texts)  # fill the word caches
+    flat, lengths = benchmark(tok.encode_checked_flat, texts)
+    assert len(lengths) == len(texts)
+
+
 def test_mean_pool(benchmark: Any, model: static_embed.StaticModel, english: list[str]) -> None:
     id_lists = model.tokenize(english)
     table = model.spec.table
