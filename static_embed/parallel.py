@@ -181,7 +181,10 @@ class WorkerPool:
                     except Exception:  # noqa: BLE001 - only waiting here; the error was raised above
                         pass
             del written
-            os.unlink(results)
+            try:
+                os.unlink(results)
+            except OSError:  # Windows refuses while a late worker still maps it: the temp dir keeps it
+                pass
 
     @property
     def closed(self) -> bool:

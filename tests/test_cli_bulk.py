@@ -135,7 +135,8 @@ def test_interrupted_run_resumes_to_identical_output(tmp_path, model, monkeypatc
     write_lines(source, texts)
     out = tmp_path / f"vectors.{fmt}"
     partial, state = partial_and_state(out)
-    args = ("encode", "--input", str(source), "--truncate-dim", "32", "--chunk-size", "500", "--no-progress")
+    # small chunks (each one fsynced) keep the run long enough to be stopped after its first chunk
+    args = ("encode", "--input", str(source), "--truncate-dim", "32", "--chunk-size", "100", "--no-progress")
     process = subprocess.Popen([sys.executable, "-m", "static_embed", *args, "--output", str(out)],
                                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -150,7 +151,7 @@ def test_interrupted_run_resumes_to_identical_output(tmp_path, model, monkeypatc
         process.stderr.close()
     assert not out.exists() and partial.exists()
     kept = read_state(state)["progress"]["texts"]
-    assert 0 < kept < len(texts) and kept % 500 == 0
+    assert 0 < kept < len(texts) and kept % 100 == 0
 
     encoded = []  # what the resumed run (in this process) gives the model: only the chunks not yet done
     real_encode = StaticModel.encode
