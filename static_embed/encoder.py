@@ -226,7 +226,8 @@ class StaticModel:
         rows = RowSource(self.spec.table, per_call=True) if len(text_list) > batch_size else None
         if pool is not None:
             pool.encode_into(out, text_list, batch_size, do_normalize,
-                             lambda batch: self._encode_batch(batch, out_dim, do_normalize, rows), progress.update)
+                             lambda batch: self._encode_batch(batch, out_dim, do_normalize, rows),
+                             progress.update)
         else:
             for start in range(0, len(text_list), batch_size):
                 batch = text_list[start:start + batch_size]

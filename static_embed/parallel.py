@@ -135,8 +135,8 @@ class WorkerPool:
 
         try:
             for start in worker_order:
-                futures[start] = executor.submit(_encode_in_worker, texts[start:start + batch_size], normalize,
-                                                 out_dim, results, start, len(out))
+                futures[start] = executor.submit(_encode_in_worker, texts[start:start + batch_size],
+                                                 normalize, out_dim, results, start, len(out))
             # let the pool's threads hand out the first batches before this thread holds the GIL for
             # its own batch (else the workers wait up to a few switch intervals); ~1 ms, bounded
             first = futures[worker_order[0]] if worker_order else None

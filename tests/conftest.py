@@ -20,7 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 DEFAULT_MODEL = REPO / "static_embed" / "default_model"
 
 
-def assert_flat_path_matches(tokenizer, texts: list[str], expected: list[list[int]], batch: int = 1024) -> None:
+def assert_flat_path_matches(tokenizer, texts: list[str], expected: list[list[int]],
+                             batch: int = 1024) -> None:
     """The encoder's batch path (``encode_checked_flat``: every word of a batch looked up at once, a
     batch's new words learned together) gives the expected ids; pass a fresh tokenizer so that its
     caches start empty, as they do on a first pass."""

@@ -442,7 +442,8 @@ def test_similarity(function, ours, reference, sample):
             a2, b2 = np.atleast_2d(a), np.atleast_2d(b)
             scale = (a2 * a2).sum(1)[:, None] + (b2 * b2).sum(1)[None, :]
             bound = 8 * np.finfo(np.float32).eps * scale / (2 * np.maximum(np.abs(want), 1e-6))
-            assert np.all(np.abs(got - want) <= np.maximum(bound.reshape(want.shape), 1e-5) + 1e-5 * np.abs(want))
+            allowed = np.maximum(bound.reshape(want.shape), 1e-5) + 1e-5 * np.abs(want)
+            assert np.all(np.abs(got - want) <= allowed)
         else:
             np.testing.assert_allclose(got, want, **tolerance)
     np.testing.assert_allclose(model.similarity(list(few), list(big[:5])),

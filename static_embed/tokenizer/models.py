@@ -17,6 +17,9 @@ EXTERNAL_MODELS = {"Unigram": "unigram", "BPE": "bpe", "WordLevel": "wordlevel"}
 
 __all__ = ["Model", "WordPiece", "build_model"]
 
+#: pieces a WordPiece model tokenizes with its vocabulary-wide length bound before building per-character ones
+_PIECES_BEFORE_BOUNDS = 512
+
 
 class Model:
     """Base class: ``tokenize(word) -> ids``; ``vocab`` maps token strings to ids."""
@@ -43,26 +46,43 @@ class WordPiece(Model):
         self.unk_id = vocab[unk_token]
         self.prefix = continuing_subword_prefix
         self.max_input_chars_per_word = max_input_chars_per_word
-        # longest piece starting with each character, for word starts and for continuations:
-        # candidates longer than that cannot match, so they are never looked up
-        prefix_len = len(continuing_subword_prefix)
+        # Candidates longer than the longest piece starting with their first character cannot match,
+        # so they are never looked up. Those per-character bounds take ~10 ms to build for a 30k
+        # vocabulary, so the first pieces use one vocabulary-wide bound (the same ids, more look-ups)
+        # and the per-character ones are built once enough pieces have been tokenized to repay them.
+        self._longest_any = max(map(len, vocab), default=0)
+        self._longest_initial: dict[str, int] | None = None
+        self._longest_continuation: dict[str, int] | None = None
+        self._pieces_before_bounds = _PIECES_BEFORE_BOUNDS
+
+    def _build_bounds(self) -> tuple[dict[str, int], dict[str, int]]:
+        prefix, prefix_len = self.prefix, len(self.prefix)
         if prefix_len:
-            bodies = [token[prefix_len:] for token in vocab
-                      if len(token) > prefix_len and token.startswith(continuing_subword_prefix)]
+            bodies = [token[prefix_len:] for token in self.vocab
+                      if len(token) > prefix_len and token.startswith(prefix)]
         else:
-            bodies = list(vocab)
-        self._longest_initial = _longest_by_first_char(vocab)
+            bodies = list(self.vocab)
         self._longest_continuation = _longest_by_first_char(bodies)
+        self._longest_initial = _longest_by_first_char(self.vocab)
+        return self._longest_initial, self._longest_continuation
 
     def tokenize(self, word: str) -> list[int]:
         length = len(word)
         if length > self.max_input_chars_per_word:
             return [self.unk_id]
+        initial, continuation = self._longest_initial, self._longest_continuation
+        if initial is None or continuation is None:
+            self._pieces_before_bounds -= 1
+            if self._pieces_before_bounds <= 0:
+                initial, continuation = self._build_bounds()
         vocab = self.vocab
         ids: list[int] = []
         start = 0
         while start < length:
-            longest = (self._longest_initial if start == 0 else self._longest_continuation).get(word[start], 0)
+            if initial is None or continuation is None:
+                longest = self._longest_any
+            else:
+                longest = (initial if start == 0 else continuation).get(word[start], 0)
             end = min(length, start + longest)
             found = None
             while end > start:

@@ -76,14 +76,15 @@ class WhitespaceSplit(PreTokenizer):
 @lru_cache(maxsize=1)
 def _ascii_bert_pieces() -> re.Pattern[str]:
     """BertPreTokenizer on ASCII text in one pass: runs of non-space non-punctuation, or one punctuation mark."""
-    ascii_space = "".join(chr(c) for c in range(128) if _in_ranges(c, _unicode_data.RUST_WHITESPACE_RANGES))
-    ascii_punct = "".join(chr(c) for c in range(128) if _in_ranges(c, _unicode_data.BERT_PUNCTUATION_RANGES))
-    space, punct = re.escape(ascii_space), re.escape(ascii_punct)
+    space, punct = re.escape(_ascii_in(_unicode_data.RUST_WHITESPACE_RANGES)), \
+        re.escape(_ascii_in(_unicode_data.BERT_PUNCTUATION_RANGES))
     return re.compile(f"[^{space}{punct}]+|[{punct}]")
 
 
-def _in_ranges(cp: int, ranges: tuple[tuple[int, int], ...]) -> bool:
-    return any(start <= cp <= end for start, end in ranges)
+def _ascii_in(ranges: tuple[tuple[int, int], ...]) -> str:
+    """The ASCII characters inside code point ``ranges``, in order (each range visited once)."""
+    codes = {c for start, end in ranges if start < 128 for c in range(start, min(end, 127) + 1)}
+    return "".join(map(chr, sorted(codes)))
 
 
 class BertPreTokenizer(PreTokenizer):
