@@ -137,7 +137,11 @@ def test_interrupted_run_resumes_to_identical_output(tmp_path, model, monkeypatc
     partial, state = partial_and_state(out)
     # small chunks (each one fsynced) keep the run long enough to be stopped after its first chunk
     args = ("encode", "--input", str(source), "--truncate-dim", "32", "--chunk-size", "100", "--no-progress")
-    process = subprocess.Popen([sys.executable, "-m", "static_embed", *args, "--output", str(out)],
+    # the CLI run as `python -m static_embed`, with Ctrl-C's handler installed even when this test runs
+    # in a background job (which starts with SIGINT ignored, and a child inherits that)
+    launcher = ("import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                "runpy.run_module('static_embed', run_name='__main__', alter_sys=True)")
+    process = subprocess.Popen([sys.executable, "-c", launcher, *args, "--output", str(out)],
                                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         while (read_state(state) or {}).get("progress", {}).get("chunks", 0) < 1:
