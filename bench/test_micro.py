@@ -66,49 +66,35 @@ def _tokenizer_path(name: str) -> Path:
 CASES = [("wordpiece", "english"), ("wordpiece", "japanese"), ("unigram", "japanese")]
 
 
+#: the per-text lists (``encode_batch``) and the encoder's batch path (one array, new words learned together)
+PATHS = ["encode_batch", "encode_checked_flat"]
+
+
+def _count(result: Any) -> int:
+    return len(result[1]) if isinstance(result, tuple) else len(result)
+
+
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize(("tokenizer", "language"), CASES, ids=[f"{t}-{lang}" for t, lang in CASES])
 def test_tokenize_lite_cold(benchmark: Any, request: pytest.FixtureRequest, tokenizer: str,
-                            language: str) -> None:
-    path, texts = _tokenizer_path(tokenizer), request.getfixturevalue(language)
+                            language: str, path: str) -> None:
+    file, texts = _tokenizer_path(tokenizer), request.getfixturevalue(language)
 
     def fresh() -> tuple[tuple[static_embed.Tokenizer, list[str]], dict[str, Any]]:
-        return (static_embed.Tokenizer.from_file(path), texts), {}
+        return (static_embed.Tokenizer.from_file(file), texts), {}
 
-    ids = benchmark.pedantic(lambda tok, batch: tok.encode_batch(batch), setup=fresh, rounds=5, iterations=1)
-    assert len(ids) == len(texts)
+    out = benchmark.pedantic(lambda tok, batch: getattr(tok, path)(batch), setup=fresh, rounds=5, iterations=1)
+    assert _count(out) == len(texts)
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize(("tokenizer", "language"), CASES, ids=[f"{t}-{lang}" for t, lang in CASES])
 def test_tokenize_lite_warm(benchmark: Any, request: pytest.FixtureRequest, tokenizer: str,
-                            language: str) -> None:
+                            language: str, path: str) -> None:
     texts = request.getfixturevalue(language)
-    tok = static_embed.Tokenizer.from_file(_tokenizer_path(tokenizer))
-    tok.encode_batch(texts)  # fill the word caches
-    assert len(benchmark(tok.encode_batch, texts)) == len(texts)
-
-
-@pytest.mark.parametrize(("tokenizer", "language"), CASES, ids=[f"{t}-{lang}" for t, lang in CASES])
-def test_tokenize_flat_cold(benchmark: Any, request: pytest.FixtureRequest, tokenizer: str,
-                            language: str) -> None:
-    """The encoder's batch path: all ids of a batch as one array, new words learned together."""
-    path, texts = _tokenizer_path(tokenizer), request.getfixturevalue(language)
-
-    def fresh() -> tuple[tuple[static_embed.Tokenizer, list[str]], dict[str, Any]]:
-        return (static_embed.Tokenizer.from_file(path), texts), {}
-
-    flat, lengths = benchmark.pedantic(lambda tok, batch: tok.encode_checked_flat(batch), setup=fresh,
-                                       rounds=5, iterations=1)
-    assert len(lengths) == len(texts) and flat.size == lengths.sum()
-
-
-@pytest.mark.parametrize(("tokenizer", "language"), CASES, ids=[f"{t}-{lang}" for t, lang in CASES])
-def test_tokenize_flat_warm(benchmark: Any, request: pytest.FixtureRequest, tokenizer: str,
-                            language: str) -> None:
-    texts = request.getfixturevalue(language)
-    tok = static_embed.Tokenizer.from_file(_tokenizer_path(tokenizer))
-    tok.encode_checked_flat(texts)  # fill the word caches
-    flat, lengths = benchmark(tok.encode_checked_flat, texts)
-    assert len(lengths) == len(texts)
+    encode = getattr(static_embed.Tokenizer.from_file(_tokenizer_path(tokenizer)), path)
+    encode(texts)  # fill the word caches
+    assert _count(benchmark(encode, texts)) == len(texts)
 
 
 def test_mean_pool(benchmark: Any, model: static_embed.StaticModel, english: list[str]) -> None:
