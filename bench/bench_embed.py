@@ -20,7 +20,7 @@ Unigram model keeps a word cache too, so every throughput round loads every mode
 times its first pass over the texts; the "warm" figure (a second pass on the same model) is
 reported for static_embed as extra information only.
 
-Run it in the test environment from the repository root (a full run took 16 minutes on 2 busy shared cores)::
+Run it in the test environment from the repository root (a full run took 20 minutes on 2 busy shared cores)::
 
     HF_HUB_OFFLINE=1 PYTHONPATH=$PWD .venv-test/bin/python bench/bench_embed.py --update-readme
     HF_HUB_OFFLINE=1 PYTHONPATH=$PWD .venv-test/bin/python bench/bench_embed.py --quick   # smoke run
@@ -787,10 +787,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--english", type=int, help="English texts (default 20,000)")
     parser.add_argument("--japanese", type=int, help="Japanese texts (default 20,000: above model2vec's 10k "
                                                      "threshold for its threaded path)")
-    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 5)")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 7: on shared cores single rounds vary up to 2x)")
     parser.add_argument("--latency-calls", type=int, help="single-text calls per library (default 2,000)")
     parser.add_argument("--process-runs", type=int,
-                        help="fresh processes per library for cold start and memory (default 5)")
+                        help="fresh processes per library for cold start and memory (default 9)")
     parser.add_argument("--update-readme", action="store_true", help="replace the README's benchmark section")
     parser.add_argument("--from-json", action="store_true",
                         help="measure nothing: render embed.md and embed.png (and the README section with "
@@ -801,8 +801,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_reports(result, update=args.update_readme)
         return 0
     quick = args.quick
-    for name, full, smoke in (("english", 20000, 3000), ("japanese", 20000, 3000), ("rounds", 5, 2),
-                              ("latency_calls", 2000, 200), ("process_runs", 5, 2)):
+    for name, full, smoke in (("english", 20000, 3000), ("japanese", 20000, 3000), ("rounds", 7, 2),
+                              ("latency_calls", 2000, 200), ("process_runs", 9, 2)):
         if getattr(args, name) is None:
             setattr(args, name, smoke if quick else full)
     started = time.perf_counter()
