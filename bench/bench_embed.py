@@ -787,7 +787,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--english", type=int, help="English texts (default 20,000)")
     parser.add_argument("--japanese", type=int, help="Japanese texts (default 20,000: above model2vec's 10k "
                                                      "threshold for its threaded path)")
-    parser.add_argument("--rounds", type=int, help="interleaved rounds (default 7: on shared cores single rounds vary up to 2x)")
+    parser.add_argument("--rounds", type=int,
+                        help="interleaved rounds (default 7: on shared cores single rounds vary up to 2x)")
     parser.add_argument("--latency-calls", type=int, help="single-text calls per library (default 2,000)")
     parser.add_argument("--process-runs", type=int,
                         help="fresh processes per library for cold start and memory (default 9)")

@@ -83,7 +83,8 @@ def test_tokenize_lite_cold(benchmark: Any, request: pytest.FixtureRequest, toke
     def fresh() -> tuple[tuple[static_embed.Tokenizer, list[str]], dict[str, Any]]:
         return (static_embed.Tokenizer.from_file(file), texts), {}
 
-    out = benchmark.pedantic(lambda tok, batch: getattr(tok, path)(batch), setup=fresh, rounds=5, iterations=1)
+    out = benchmark.pedantic(lambda tok, batch: getattr(tok, path)(batch), setup=fresh, rounds=5,
+                             iterations=1)
     assert _count(out) == len(texts)
 
 

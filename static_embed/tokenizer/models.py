@@ -50,39 +50,34 @@ class WordPiece(Model):
         # so they are never looked up. Those per-character bounds take ~10 ms to build for a 30k
         # vocabulary, so the first pieces use one vocabulary-wide bound (the same ids, more look-ups)
         # and the per-character ones are built once enough pieces have been tokenized to repay them.
-        self._longest_any = max(map(len, vocab), default=0)
-        self._longest_initial: dict[str, int] | None = None
-        self._longest_continuation: dict[str, int] | None = None
-        self._pieces_before_bounds = _PIECES_BEFORE_BOUNDS
+        # _bounds: (first character -> bound at a word's start, at a continuation; bound for a character
+        # in neither map): no maps and the vocabulary-wide bound until then, one tuple swapped in after.
+        self._bounds: tuple[dict[str, int], dict[str, int], int] = ({}, {}, max(map(len, vocab), default=0))
+        self._pieces_before_bounds = _PIECES_BEFORE_BOUNDS  # 0 once they are built
 
-    def _build_bounds(self) -> tuple[dict[str, int], dict[str, int]]:
+    def _build_bounds(self) -> tuple[dict[str, int], dict[str, int], int]:
         prefix, prefix_len = self.prefix, len(self.prefix)
         if prefix_len:
             bodies = [token[prefix_len:] for token in self.vocab
                       if len(token) > prefix_len and token.startswith(prefix)]
         else:
             bodies = list(self.vocab)
-        self._longest_continuation = _longest_by_first_char(bodies)
-        self._longest_initial = _longest_by_first_char(self.vocab)
-        return self._longest_initial, self._longest_continuation
+        return _longest_by_first_char(self.vocab), _longest_by_first_char(bodies), 0
 
     def tokenize(self, word: str) -> list[int]:
         length = len(word)
         if length > self.max_input_chars_per_word:
             return [self.unk_id]
-        initial, continuation = self._longest_initial, self._longest_continuation
-        if initial is None or continuation is None:
+        if self._pieces_before_bounds:
             self._pieces_before_bounds -= 1
-            if self._pieces_before_bounds <= 0:
-                initial, continuation = self._build_bounds()
+            if not self._pieces_before_bounds:
+                self._bounds = self._build_bounds()
+        initial, continuation, otherwise = self._bounds
         vocab = self.vocab
         ids: list[int] = []
         start = 0
         while start < length:
-            if initial is None or continuation is None:
-                longest = self._longest_any
-            else:
-                longest = (initial if start == 0 else continuation).get(word[start], 0)
+            longest = (initial if start == 0 else continuation).get(word[start], otherwise)
             end = min(length, start + longest)
             found = None
             while end > start:
