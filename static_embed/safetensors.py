@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import mmap
 import os
-from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, NamedTuple, Union
 
 import numpy as np
 
@@ -45,8 +44,7 @@ _NUMPY_DTYPES = {
 _SUPPORTED = sorted([*_NUMPY_DTYPES, "BF16"])
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):
     dtype: str
     shape: tuple[int, ...]
     begin: int

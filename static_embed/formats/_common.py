@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .._json import load_json_file
 from ..errors import ModelFormatError
@@ -15,8 +14,7 @@ from ..tokenizer.backends import AnyTokenizer, load_tokenizer
 __all__ = ["Layout", "read_json_object", "read_table", "read_tokenizer", "check_vocab_fits"]
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(NamedTuple):
     """Where one model's files are: weights, tokenizer, and its config (if any)."""
 
     weights: str

@@ -10,7 +10,7 @@ Module types are matched by class-name suffix and never imported.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .._json import load_json_file
 from ..errors import ModelFormatError, UnsupportedFeatureError
@@ -22,8 +22,7 @@ __all__ = ["SentenceTransformersLayout", "find_layout", "layout_from_model2vec",
 _WEIGHT_KEYS = ("embedding.weight", "embeddings")
 
 
-@dataclass(frozen=True)
-class SentenceTransformersLayout:
+class SentenceTransformersLayout(NamedTuple):
     """The StaticEmbedding module's files plus what the other listed modules ask for."""
 
     root: str

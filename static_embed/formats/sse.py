@@ -13,7 +13,7 @@ the model cards use it, L2 normalization. An empty text therefore gets
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -31,8 +31,7 @@ _HEAD_KEYS = ("dyt.alpha", "dyt.beta", "dyt.bias")
 Q4_BLOB = "embedding.q4_k_m.bin"
 
 
-@dataclass(frozen=True)
-class SSELayout:
+class SSELayout(NamedTuple):
     """Where an SSE module's files are; ``blob`` is set for the 4-bit variant."""
 
     tokenizer: str

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import TokenizerConfigError
 from . import _split_data, unicode
@@ -36,8 +35,7 @@ def _boundary_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[s
 Piece = str | int
 
 
-@dataclass(frozen=True)
-class AddedToken:
+class AddedToken(NamedTuple):
     id: int
     content: str
     single_word: bool = False

@@ -18,9 +18,8 @@ import copy
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from itertools import chain
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -42,8 +41,7 @@ PYTHON_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680" + "".join(map(chr
     "\u2028\u2029\u202f\u205f\u3000"
 
 
-@dataclass(frozen=True)
-class Truncation:
+class Truncation(NamedTuple):
     """Keep ``max_length`` ids from the start (``direction="right"``) or the end (``"left"``)."""
 
     max_length: int
@@ -113,7 +111,7 @@ def _assign_added_ids(tokens: list[AddedToken], vocab: dict[str, int]) -> list[A
         if token_id is None:
             token_id, next_id = next_id, next_id + 1
         content_ids[token.content] = token_id
-        by_id[token_id] = replace(token, id=token_id)
+        by_id[token_id] = token._replace(id=token_id)
     return list(by_id.values())
 
 
@@ -212,9 +210,9 @@ class Tokenizer(VocabularyView):
         self._space_normalizes_to_space = normalizer is None or normalizer.normalize(" ") == " "
         self._word_cache = _Memo(self._word_ids, _WORD_CACHE_LIMIT)  # raw whitespace-separated word
         self._piece_cache = _Memo(self._piece_ids, _WORD_CACHE_LIMIT)  # pre-tokenized piece -> ids
-        self._vocab = dict(model.vocab)
-        for token in self.added_tokens:
-            self._vocab[token.content] = token.id
+        self._vocab = model.vocab  # shared (read-only) unless an added token is new or renumbered
+        if any(model.vocab.get(token.content) != token.id for token in self.added_tokens):
+            self._vocab = {**model.vocab, **{token.content: token.id for token in self.added_tokens}}
 
     # -- construction -------------------------------------------------------------------------
 
