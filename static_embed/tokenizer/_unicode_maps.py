@@ -4,7 +4,7 @@
 # Python unicodedata 14.0.0 only seeded the combining classes, which were
 # then re-derived from HF's own NFD reordering.
 # Regenerate with: python tools/gen_unicode_tables.py  (in an environment with the pinned tokenizers)
-"""The large maps of ``_unicode_data`` (see its ``LAZY_TABLES``): read through it, not directly."""
+"""The large maps of ``_unicode_data`` (its ``LAZY_TABLES``): read through it, not directly."""
 
 # HF NFD of each code point alone where it changes; Hangul syllables are algorithmic.
 NFD_MAP: dict[int, str] = {
