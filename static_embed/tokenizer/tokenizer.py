@@ -210,8 +210,9 @@ class Tokenizer(VocabularyView):
         self._space_normalizes_to_space = normalizer is None or normalizer.normalize(" ") == " "
         self._word_cache = _Memo(self._word_ids, _WORD_CACHE_LIMIT)  # raw whitespace-separated word
         self._piece_cache = _Memo(self._piece_ids, _WORD_CACHE_LIMIT)  # pre-tokenized piece -> ids
-        self._vocab = model.vocab  # shared (read-only) unless an added token is new or renumbered
-        if any(model.vocab.get(token.content) != token.id for token in self.added_tokens):
+        # shared (read-only) unless an added token lies outside it (one inside keeps its id there)
+        self._vocab = model.vocab
+        if any(token.content not in model.vocab for token in self.added_tokens):
             self._vocab = {**model.vocab, **{token.content: token.id for token in self.added_tokens}}
 
     # -- construction -------------------------------------------------------------------------
